@@ -1,0 +1,354 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/secret"
+)
+
+// Paths name where a credential was presented, for metrics and cooldown keys.
+const (
+	PathAuthenticate = "authenticate"
+	PathExecute      = "execute"
+	PathBearer       = "bearer"
+	PathWebLogin     = "web_login"
+	PathIdentity     = "identity_check"
+)
+
+// User returns a user by id, from the cache when possible.
+func (s *Service) User(ctx context.Context, uid int64) (*okapi.User, error) {
+	if u, ok := s.cache.user(uid); ok {
+		return u, nil
+	}
+	epoch := s.cache.epoch.Load()
+	u, err := s.store.UserByID(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putUser(u, epoch)
+	return u, nil
+}
+
+func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, error) {
+	if u, ok := s.cache.userByLogin(login); ok {
+		return u, nil
+	}
+	epoch := s.cache.epoch.Load()
+	u, err := s.store.UserByLogin(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putUser(u, epoch)
+	return u, nil
+}
+
+// Authenticate is common.authenticate / common.login: a non-interactive
+// login with a password or an API key (scope 'rpc') of the same user. It
+// returns the uid, or okapi.ErrAccessDenied for every kind of failure, so
+// that the RPC layer answers false.
+func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string) (int64, error) {
+	if secretText == "" && s.profile.EmptySecretFault {
+		// The recorded 18.0 build asserts a non-empty key before looking.
+		return 0, &okapi.Error{Code: okapi.EException, Message: "scope and key required"}
+	}
+	if err := s.limiter.check(ctx, ip, "login:"+login); err != nil {
+		s.metrics.KeyCheck(PathAuthenticate, "cooldown")
+		return 0, err
+	}
+	u, err := s.userByLogin(ctx, login)
+	if errors.Is(err, okapi.ErrNotFound) {
+		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "unknown login")
+		return 0, okapi.ErrAccessDenied
+	}
+	if err != nil {
+		return 0, err
+	}
+	ok, err := s.checkSecret(ctx, u, secretText, ip, PathAuthenticate)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "")
+		return 0, okapi.ErrAccessDenied
+	}
+	s.limiter.succeed(ctx, ip, "login:"+login)
+	return u.ID, nil
+}
+
+// CheckUID is the check made on every execute/execute_kw call: the secret
+// must be a password or an RPC key of uid. An unknown uid is Odoo's
+// MissingError; everything else that fails is okapi.ErrAccessDenied.
+func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string) (*okapi.User, error) {
+	if secretText == "" {
+		return nil, okapi.ErrAccessDenied
+	}
+	key := "uid:" + strconv.FormatInt(uid, 10)
+	if err := s.limiter.check(ctx, ip, key); err != nil {
+		s.metrics.KeyCheck(PathExecute, "cooldown")
+		return nil, err
+	}
+	u, err := s.User(ctx, uid)
+	if errors.Is(err, okapi.ErrNotFound) {
+		s.fail(ctx, PathExecute, ip, key, "", "unknown uid")
+		return nil, MissingUser(uid)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.fail(ctx, PathExecute, ip, key, u.Login, "")
+		return nil, okapi.ErrAccessDenied
+	}
+	s.limiter.succeed(ctx, ip, key)
+	return u, nil
+}
+
+// MissingUser is Odoo's answer to a call naming a uid that does not exist.
+func MissingUser(uid int64) error {
+	return &okapi.Error{Code: okapi.EMissing,
+		Message: fmt.Sprintf("Record does not exist or has been deleted.\n(Record: res.users(%d,), User: %d)", uid, uid)}
+}
+
+// CheckBearer checks a key presented as "Authorization: bearer <key>"
+// (JSON-2): only keys, scope 'rpc', no password.
+func (s *Service) CheckBearer(ctx context.Context, secretText, ip string) (*okapi.User, error) {
+	if err := s.limiter.check(ctx, ip, ""); err != nil {
+		s.metrics.KeyCheck(PathBearer, "cooldown")
+		return nil, err
+	}
+	u, err := s.CheckKey(ctx, secretText, okapi.ScopeRPC, ip)
+	if errors.Is(err, okapi.ErrAccessDenied) {
+		s.fail(ctx, PathBearer, ip, "", "", "")
+		return nil, err
+	}
+	if err == nil {
+		s.metrics.KeyCheck(PathBearer, "ok")
+		s.limiter.succeed(ctx, ip, "")
+	}
+	return u, err
+}
+
+// CheckKey resolves a key for scope to its active user, or
+// okapi.ErrAccessDenied.
+func (s *Service) CheckKey(ctx context.Context, secretText, scope, ip string) (*okapi.User, error) {
+	if !okapi.LooksLikeKey(secretText) {
+		// Not a key's shape: no row can match. Still spend the digest so
+		// that the answer takes as long as for a well-formed wrong key.
+		_ = s.hasher.Digest(secretText)
+		return nil, okapi.ErrAccessDenied
+	}
+	d := s.hasher.Digest(secretText)
+	uid, ok, err := s.keyOwner(ctx, secretText, d, scope, ip)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, okapi.ErrAccessDenied
+	}
+	u, err := s.User(ctx, uid)
+	if err != nil {
+		if errors.Is(err, okapi.ErrNotFound) {
+			return nil, okapi.ErrAccessDenied
+		}
+		return nil, err
+	}
+	if !u.Active {
+		return nil, okapi.ErrAccessDenied
+	}
+	return u, nil
+}
+
+// checkSecret reports whether secretText is one of u's RPC keys or u's
+// password. Odoo tries the password first, which costs a slow KDF on every
+// key login; Okapi tries a key-shaped secret as a key first. The outcome is
+// the same either way: the uid when either matches.
+func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip, path string) (bool, error) {
+	if !u.Active || secretText == "" {
+		s.metrics.KeyCheck(path, "denied")
+		return false, nil
+	}
+	if okapi.LooksLikeKey(secretText) {
+		d := s.hasher.Digest(secretText)
+		uid, ok, err := s.keyOwner(ctx, secretText, d, okapi.ScopeRPC, ip)
+		if err != nil {
+			return false, err
+		}
+		if ok && uid == u.ID {
+			s.metrics.KeyCheck(path, "ok")
+			return true, nil
+		}
+	}
+	ok, err := s.checkPassword(ctx, u, secretText)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		s.metrics.KeyCheck(path, "password")
+	} else {
+		s.metrics.KeyCheck(path, "denied")
+	}
+	return ok, nil
+}
+
+// keyOwner returns the owner of the key whose digest is d, if the key exists,
+// is usable for scope, has not expired and its owner is active.
+func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Digest, scope, ip string) (int64, bool, error) {
+	now := s.now()
+	if g, ok := s.cache.grant(d); ok && g.keyID != 0 {
+		s.metrics.CacheHit(true)
+		if !g.expires.IsZero() && now.After(g.expires) {
+			s.cache.dropGrant(d)
+			return 0, false, nil
+		}
+		if !okapi.ScopeMatches(g.scope, scope) {
+			return 0, false, nil
+		}
+		s.noteUse(g.keyID, ip)
+		return g.uid, true, nil
+	}
+	s.metrics.CacheHit(false)
+	epoch := s.cache.epoch.Load()
+	cands, err := s.store.KeyCandidates(ctx, okapi.KeyIndex(secretText), now.UTC())
+	if err != nil {
+		return 0, false, err
+	}
+	var hit *okapi.KeyCandidate
+	rehash := false
+	for i := range cands {
+		c := &cands[i]
+		// Compare against every candidate, so the time taken does not
+		// depend on which one matches.
+		if ok, rh := s.hasher.VerifyKey(secretText, d, c.Hash); ok && hit == nil {
+			hit, rehash = c, rh
+		}
+	}
+	if hit == nil {
+		// Spend one comparison even when no row shares the index, so a
+		// guesser cannot tell "no such index" from "wrong key" by time.
+		s.hasher.VerifyKey(secretText, d, dummyHash)
+		return 0, false, nil
+	}
+	if rehash {
+		if err := s.store.RehashKey(ctx, hit.ID, hit.Hash, d.Encode()); err != nil {
+			s.log.Warn("re-hashing an imported key failed", "key_id", hit.ID, "err", err)
+		}
+		// The rehash fires a change event; read the epoch after it so the
+		// grant below is not thrown away for nothing.
+		epoch = s.cache.epoch.Load()
+	}
+	if !okapi.ScopeMatches(hit.Scope, scope) {
+		return 0, false, nil
+	}
+	s.cache.putGrant(d, grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration}, epoch)
+	s.noteUse(hit.ID, ip)
+	return hit.UserID, true, nil
+}
+
+// dummyHash has the stored form of a real digest and matches nothing.
+var dummyHash = secret.Digest{}.Encode()
+
+// checkPassword checks u's password, caching a success under a digest of
+// the uid and password as Odoo caches (uid, password) pairs.
+func (s *Service) checkPassword(ctx context.Context, u *okapi.User, password string) (bool, error) {
+	d := s.hasher.Digest("password\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + password)
+	if g, ok := s.cache.grant(d); ok && g.keyID == 0 && g.uid == u.ID {
+		return true, nil
+	}
+	epoch := s.cache.epoch.Load()
+	stored, err := s.store.PasswordHash(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	ok, rehash, err := secret.VerifyPassword(ctx, password, stored)
+	if err != nil || !ok {
+		return false, err
+	}
+	if rehash {
+		if h, err := secret.HashPassword(ctx, password); err == nil {
+			if err := s.store.SetPasswordHash(ctx, u.ID, h); err != nil {
+				s.log.Warn("re-hashing an imported password failed", "uid", u.ID, "err", err)
+			}
+		}
+		epoch = s.cache.epoch.Load()
+	}
+	s.cache.putGrant(d, grant{uid: u.ID}, epoch)
+	return true, nil
+}
+
+// LoginInteractive is the web login: the password only, never an API key,
+// as in every Odoo version.
+func (s *Service) LoginInteractive(ctx context.Context, login, password, ip string) (*okapi.User, error) {
+	key := "login:" + login
+	if err := s.limiter.check(ctx, ip, key); err != nil {
+		s.metrics.KeyCheck(PathWebLogin, "cooldown")
+		return nil, err
+	}
+	u, err := s.userByLogin(ctx, login)
+	if errors.Is(err, okapi.ErrNotFound) {
+		// Spend a password check so an unknown login takes as long.
+		_, _, _ = secret.VerifyPassword(ctx, password, timingHash)
+		s.fail(ctx, PathWebLogin, ip, key, login, "unknown login")
+		return nil, okapi.ErrAccessDenied
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	if u.Active {
+		ok, err = s.checkPassword(ctx, u, password)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		s.fail(ctx, PathWebLogin, ip, key, login, "")
+		return nil, okapi.ErrAccessDenied
+	}
+	s.limiter.succeed(ctx, ip, key)
+	s.metrics.KeyCheck(PathWebLogin, "password")
+	s.log.Info("Login successful", "login", login, "ip", ip)
+	return u, nil
+}
+
+// CheckIdentity re-checks a logged-in user's password before a sensitive
+// action (Odoo's identity check): password only. A wrong password is Odoo's
+// UserError text from 15 on, the bare "Access Denied" in 14.
+func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip string) error {
+	key := "login:" + u.Login
+	if err := s.limiter.check(ctx, ip, key); err != nil {
+		return err
+	}
+	ok, err := s.checkPassword(ctx, u, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.fail(ctx, PathIdentity, ip, key, u.Login, "")
+		if s.profile.IdentityDeniedPlain {
+			return okapi.ErrAccessDenied
+		}
+		return okapi.Errorf(okapi.EUser, "Incorrect Password, try again or click on Forgot Password to reset your password.")
+	}
+	s.limiter.succeed(ctx, ip, key)
+	return nil
+}
+
+// timingHash is a valid argon2id hash of a random password, checked against
+// when a login does not exist.
+var timingHash = "$argon2id$v=19$m=12288,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$8Hq4w5Q8ZQ2mJ8mAq4V2vQ0Gm0nP3l2jv1cF1mFQ8xI"
+
+// fail records a failed check: the log line Odoo writes, the audit entry and
+// the cooldown count.
+func (s *Service) fail(ctx context.Context, path, ip, key, login, why string) {
+	s.log.Info("Login failed", "login", login, "ip", ip, "path", path)
+	s.limiter.failure(ctx, s, ip, key, login, path)
+	_ = why
+}

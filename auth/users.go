@@ -1,0 +1,136 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/secret"
+)
+
+// sessionIdle is how long an unused web session lives.
+const sessionIdle = 7 * 24 * time.Hour
+
+// UserRequest asks for a new user.
+type UserRequest struct {
+	Login, Password, Name, Email string
+	Kind                         string // okapi.KindInternal (default) or okapi.KindPortal
+	Admin                        bool
+}
+
+func requireAdmin(actor *okapi.User) error {
+	if actor != nil && !actor.Admin() {
+		return okapi.Errorf(okapi.EAccess, "Only administrators can manage users.")
+	}
+	return nil
+}
+
+// CreateUser creates a user (administrators, or the operator when actor is
+// nil). Internal users get contact creation, as Odoo's default user template
+// gives it.
+func (s *Service) CreateUser(ctx context.Context, actor *okapi.User, req UserRequest) (*okapi.User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	req.Login = strings.TrimSpace(req.Login)
+	if req.Login == "" {
+		return nil, okapi.Errorf(okapi.EValidation, "A user needs a login.")
+	}
+	var hash string
+	if req.Password != "" {
+		h, err := secret.HashPassword(ctx, req.Password)
+		if err != nil {
+			return nil, err
+		}
+		hash = h
+	}
+	u, err := s.store.CreateUser(ctx, okapi.NewUser{Login: req.Login, Name: req.Name, Email: req.Email, PasswordHash: hash,
+		Kind: req.Kind, Admin: req.Admin, CreatedBy: actorID(actor)})
+	if err != nil {
+		return nil, err
+	}
+	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditUserCreated, ActorID: actorID(actor), UserID: u.ID, Login: u.Login,
+		Detail: u.Kind()})
+	return u, nil
+}
+
+// SetPassword replaces a user's password: the user themself or an
+// administrator. Keys are not revoked (as in Odoo), but cached password
+// checks are.
+func (s *Service) SetPassword(ctx context.Context, actor *okapi.User, uid int64, password string) error {
+	if actor != nil && actor.ID != uid && !actor.Admin() {
+		return okapi.Errorf(okapi.EAccess, "Only administrators can change other users' passwords.")
+	}
+	if password == "" {
+		return okapi.Errorf(okapi.EUser, "Setting empty passwords is not allowed for security reasons!")
+	}
+	h, err := secret.HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPasswordHash(ctx, uid, h); err != nil {
+		return err
+	}
+	s.cache.invalidateUser(uid)
+	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditPassword, ActorID: actorID(actor), UserID: uid})
+	return nil
+}
+
+// SetActive archives or restores a user. An archived user's keys and
+// sessions stop working at once.
+func (s *Service) SetActive(ctx context.Context, actor *okapi.User, uid int64, active bool) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	if uid == okapi.SuperuserID || (actor != nil && actor.ID == uid && !active) {
+		return okapi.Errorf(okapi.EUser, "You cannot archive this user.")
+	}
+	if err := s.store.SetActive(ctx, uid, active); err != nil {
+		return err
+	}
+	s.cache.invalidateUser(uid)
+	kind := okapi.AuditUserArchived
+	if active {
+		kind = okapi.AuditUserRestored
+	} else if err := s.store.DeleteUserSessions(ctx, uid); err != nil {
+		return err
+	}
+	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: kind, ActorID: actorID(actor), UserID: uid})
+	return nil
+}
+
+// SetKind makes a user internal or portal and sets the administrator flag.
+func (s *Service) SetKind(ctx context.Context, actor *okapi.User, uid int64, kind string, admin bool) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	if err := s.store.SetKind(ctx, uid, kind, admin); err != nil {
+		return err
+	}
+	s.cache.invalidateUser(uid)
+	return nil
+}
+
+// Users lists every user (administrators and the operator).
+func (s *Service) Users(ctx context.Context, actor *okapi.User) ([]*okapi.User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	return s.store.ListUsers(ctx)
+}
+
+// UserByLogin finds a user by login.
+func (s *Service) UserByLogin(ctx context.Context, login string) (*okapi.User, error) {
+	return s.store.UserByLogin(ctx, login)
+}
+
+// InvalidateUser forgets what is cached about a user; the model layer calls
+// it after writing users over RPC.
+func (s *Service) InvalidateUser(uid int64) { s.cache.invalidateUser(uid) }
+
+// InvalidateKey forgets a key's cached grant.
+func (s *Service) InvalidateKey(id int64) { s.cache.invalidateKey(id) }
+
+// Store returns the store the service uses.
+func (s *Service) Store() okapi.Store { return s.store }

@@ -1,0 +1,146 @@
+// Package postgres opens Okapi on a PostgreSQL database through pgx, so that
+// several Okapi nodes can serve one database. Migrations run under an
+// advisory lock, so nodes that start together take turns; a LISTEN connection
+// wakes every node as soon as a key is revoked or a user archived anywhere.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/okapi-erp/okapi/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MigrationLock is the advisory lock key that serialises migrations and
+// seeding between nodes.
+const MigrationLock = 726301
+
+// Dialect is PostgreSQL's sqldb.Dialect.
+type Dialect struct{}
+
+// Name implements sqldb.Dialect.
+func (Dialect) Name() string { return "postgres" }
+
+// IsUniqueViolation implements sqldb.Dialect.
+func (Dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
+
+// IsBusy implements sqldb.Dialect: serialization failures, deadlocks and
+// lock timeouts are worth retrying.
+func (Dialect) IsBusy(err error) bool {
+	switch pgCode(err) {
+	case "40001", "40P01", "55P03":
+		return true
+	}
+	return false
+}
+
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Open connects to the database at url and applies the migrations.
+func Open(ctx context.Context, url string) (*sqldb.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	n := max(8, 4*runtime.NumCPU())
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d/%s: %w", cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	db := sqldb.New(pool, pool, Dialect{})
+	sub, _ := fs.Sub(migrations, "migrations")
+	if err := sqldb.Migrate(ctx, db, sub, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// ResetSequences moves the id sequences of tables past their largest id,
+// after rows were inserted with explicit ids.
+func ResetSequences(ctx context.Context, tx *sqldb.Tx, tables []string) error {
+	for _, t := range tables {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 1))`, t, t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SeedLock is the statement that serialises seeding between nodes.
+var SeedLock = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)
+
+// TryXactLock implements sqldb.Dialect with a transaction-scoped advisory
+// lock.
+func (Dialect) TryXactLock(ctx context.Context, tx *sqldb.Tx, key int64) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(?)", key).Scan(&ok)
+	return ok, err
+}
+
+// Listen keeps a connection LISTENing on the auth-event channel and sends on
+// wake (without blocking) for every notification, reconnecting with backoff
+// until ctx ends. Polling covers any notification lost while reconnecting.
+func Listen(ctx context.Context, url string, wake chan<- struct{}, log *slog.Logger) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := listenOnce(ctx, url, wake)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("auth-event listener lost its connection; polling meanwhile", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func listenOnce(ctx context.Context, url string, wake chan<- struct{}) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN okapi_auth"); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}

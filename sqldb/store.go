@@ -1,0 +1,708 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+)
+
+// Store implements okapi.Store over a DB.
+type Store struct {
+	db *DB
+}
+
+var _ okapi.Store = (*Store)(nil)
+
+// NewStore returns a Store on db.
+func NewStore(db *DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying database, for the model layer.
+func (s *Store) DB() *DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return okapi.ErrNotFound
+	}
+	return err
+}
+
+const userColumns = `u.id, u.login, COALESCE(p.name, ''), COALESCE(p.email, ''), u.partner_id, COALESCE(u.company_id, 0), u.active, u.create_date, u.write_date`
+
+func scanUser(row interface{ Scan(...any) error }) (*okapi.User, error) {
+	var u okapi.User
+	var created, written NullTime
+	if err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Email, &u.PartnerID, &u.CompanyID, &u.Active, &created, &written); err != nil {
+		return nil, err
+	}
+	u.CreateDate, u.WriteDate = created.Time, written.Time
+	return &u, nil
+}
+
+// UserByID implements okapi.UserStore.
+func (s *Store) UserByID(ctx context.Context, id int64) (*okapi.User, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return u, s.loadGroups(ctx, u)
+}
+
+// UserByLogin implements okapi.UserStore.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*okapi.User, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.login = ?`, login))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return u, s.loadGroups(ctx, u)
+}
+
+func (s *Store) loadGroups(ctx context.Context, u *okapi.User) error {
+	gs, err := s.GroupsOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	u.Groups = u.Groups[:0]
+	for _, g := range gs {
+		u.Groups = append(u.Groups, g.ID)
+	}
+	return nil
+}
+
+// GroupsOf implements okapi.UserStore: the user's groups and, transitively,
+// the groups they imply.
+func (s *Store) GroupsOf(ctx context.Context, id int64) ([]okapi.Group, error) {
+	rows, err := s.db.Query(ctx, `WITH RECURSIVE g(id) AS (
+			SELECT gid FROM res_groups_users_rel WHERE uid = ?
+			UNION
+			SELECT r.hid FROM res_groups_implied_rel r JOIN g ON r.gid = g.id)
+		SELECT rg.id, rg.name, rg.api_key_duration, rg.share,
+		       COALESCE((SELECT d.module || '.' || d.name FROM ir_model_data d WHERE d.model = 'res.groups' AND d.res_id = rg.id ORDER BY d.id LIMIT 1), '')
+		FROM res_groups rg WHERE rg.id IN (SELECT id FROM g) ORDER BY rg.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []okapi.Group
+	for rows.Next() {
+		var g okapi.Group
+		if err := rows.Scan(&g.ID, &g.Name, &g.APIKeyDays, &g.Share, &g.XMLID); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// PasswordHash implements okapi.UserStore.
+func (s *Store) PasswordHash(ctx context.Context, id int64) (string, error) {
+	var h sql.NullString
+	if err := s.db.QueryRow(ctx, `SELECT password FROM res_users WHERE id = ?`, id).Scan(&h); err != nil {
+		return "", notFound(err)
+	}
+	return h.String, nil
+}
+
+// CreateUser implements okapi.UserStore.
+func (s *Store) CreateUser(ctx context.Context, nu okapi.NewUser) (*okapi.User, error) {
+	var id int64
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		var err error
+		id, err = InsertUser(ctx, tx, nu)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// InsertUser creates a user and its partner inside tx and returns the id.
+// The model layer uses it too, so that users made over RPC get the same rows.
+func InsertUser(ctx context.Context, tx *Tx, nu okapi.NewUser) (int64, error) {
+	login := strings.TrimSpace(nu.Login)
+	if login == "" {
+		return 0, okapi.Errorf(okapi.EValidation, "A user needs a login.")
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM res_users WHERE login = ?`, login).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		return 0, okapi.Errorf(okapi.EValidation, "You can not have two users with the same login!")
+	}
+	name := nu.Name
+	if name == "" {
+		name = login
+	}
+	now := FormatTime(Now())
+	creator := nu.CreatedBy
+	if creator == 0 {
+		creator = okapi.SuperuserID
+	}
+	var email any
+	if nu.Email != "" {
+		email = nu.Email
+	}
+	var pid int64
+	if err := tx.QueryRow(ctx, `INSERT INTO res_partner (name, complete_name, email, is_company, active, company_id, type, lang, create_date, write_date, create_uid, write_uid)
+		VALUES (?, ?, ?, FALSE, TRUE, 1, 'contact', 'en_US', ?, ?, ?, ?) RETURNING id`, name, name, email, now, now, creator, creator).Scan(&pid); err != nil {
+		return 0, err
+	}
+	var pw any
+	if nu.PasswordHash != "" {
+		pw = nu.PasswordHash
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO res_users (login, password, partner_id, company_id, active, create_date, write_date, create_uid, write_uid)
+		VALUES (?, ?, ?, 1, TRUE, ?, ?, ?, ?) RETURNING id`, login, pw, pid, now, now, creator, creator).Scan(&id); err != nil {
+		if tx.Dialect().IsUniqueViolation(err) {
+			return 0, okapi.Errorf(okapi.EValidation, "You can not have two users with the same login!")
+		}
+		return 0, err
+	}
+	return id, SetUserKind(ctx, tx, id, nu.Kind, nu.Admin, true)
+}
+
+// SetUserKind puts a user in the groups of a kind: internal users in
+// base.group_user (plus contact creation when defaults is set, as Odoo's
+// default user template does), portal users in base.group_portal;
+// administrators in base.group_system.
+func SetUserKind(ctx context.Context, tx *Tx, id int64, kind string, admin, defaults bool) error {
+	typeGroups := []int64{okapi.GroupUser, okapi.GroupPortal, okapi.GroupPublic}
+	for _, g := range typeGroups {
+		if _, err := tx.Exec(ctx, `DELETE FROM res_groups_users_rel WHERE uid = ? AND gid = ?`, id, g); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM res_groups_users_rel WHERE uid = ? AND gid IN (?, ?)`, id, okapi.GroupSystem, okapi.GroupERPManager); err != nil {
+		return err
+	}
+	var add []int64
+	switch kind {
+	case okapi.KindPortal:
+		if admin {
+			return okapi.Errorf(okapi.EValidation, "A portal user cannot be an administrator.")
+		}
+		add = []int64{okapi.GroupPortal}
+	case "", okapi.KindInternal:
+		add = []int64{okapi.GroupUser}
+		if defaults {
+			add = append(add, okapi.GroupPartnerManager)
+		}
+		if admin {
+			add = append(add, okapi.GroupSystem, okapi.GroupERPManager, okapi.GroupPartnerManager)
+		}
+	default:
+		return okapi.Errorf(okapi.EValidation, "Unknown user kind %q: choose internal or portal.", kind)
+	}
+	for _, g := range add {
+		if err := addGroup(ctx, tx, id, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addGroup(ctx context.Context, tx *Tx, uid, gid int64) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM res_groups_users_rel WHERE uid = ? AND gid = ?`, uid, gid).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO res_groups_users_rel (gid, uid) VALUES (?, ?)`, gid, uid)
+	return err
+}
+
+// SetPasswordHash implements okapi.UserStore.
+func (s *Store) SetPasswordHash(ctx context.Context, id int64, hash string) error {
+	return s.updateUser(ctx, `UPDATE res_users SET password = ?, write_date = ? WHERE id = ?`, hash, FormatTime(Now()), id)
+}
+
+// SetActive implements okapi.UserStore.
+func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
+	return s.updateUser(ctx, `UPDATE res_users SET active = ?, write_date = ? WHERE id = ?`, active, FormatTime(Now()), id)
+}
+
+// SetKind implements okapi.UserStore.
+func (s *Store) SetKind(ctx context.Context, id int64, kind string, admin bool) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM res_users WHERE id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return okapi.ErrNotFound
+		}
+		return SetUserKind(ctx, tx, id, kind, admin, false)
+	})
+}
+
+func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return okapi.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// ListUsers implements okapi.UserStore.
+func (s *Store) ListUsers(ctx context.Context) ([]*okapi.User, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id <> ? ORDER BY u.login`, okapi.SuperuserID)
+	if err != nil {
+		return nil, err
+	}
+	var users []*okapi.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if err := s.loadGroups(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+// KeyCandidates implements okapi.KeyStore.
+func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) ([]okapi.KeyCandidate, error) {
+	rows, err := s.db.Query(ctx, `SELECT k.id, k.user_id, COALESCE(k.scope, ''), k.key_hash, k.expiration_date
+		FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id
+		WHERE k.key_index = ? AND u.active = TRUE AND (k.expiration_date IS NULL OR k.expiration_date >= ?)`,
+		index, FormatTime(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []okapi.KeyCandidate
+	for rows.Next() {
+		var c okapi.KeyCandidate
+		var exp NullTime
+		if err := rows.Scan(&c.ID, &c.UserID, &c.Scope, &c.Hash, &exp); err != nil {
+			return nil, err
+		}
+		c.Expiration = exp.Time
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// InsertKey implements okapi.KeyStore.
+func (s *Store) InsertKey(ctx context.Context, k *okapi.Key, hash string, audit okapi.AuditEntry) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		if err := InsertKey(ctx, tx, k, hash); err != nil {
+			return err
+		}
+		return addAudit(ctx, tx, keyAudit(audit, k))
+	})
+}
+
+// keyAudit fills an audit entry with what identifies a key.
+func keyAudit(e okapi.AuditEntry, k *okapi.Key) okapi.AuditEntry {
+	e.KeyID, e.KeyName, e.UserID = k.ID, k.Name, k.UserID
+	if e.Login == "" {
+		e.Login = k.Login
+	}
+	return e
+}
+
+// InsertKey stores a key inside tx.
+func InsertKey(ctx context.Context, tx *Tx, k *okapi.Key, hash string) error {
+	if k.CreateDate.IsZero() {
+		k.CreateDate = Now()
+	}
+	var scope any
+	if k.Scope != "" {
+		scope = k.Scope
+	}
+	return tx.QueryRow(ctx, `INSERT INTO res_users_apikeys (name, user_id, scope, key_index, key_hash, create_date, expiration_date)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		k.Name, k.UserID, scope, k.Index, hash, FormatTime(k.CreateDate), FormatTime(k.ExpirationDate)).Scan(&k.ID)
+}
+
+// RehashKey implements okapi.KeyStore. It changes nothing if the hash was
+// replaced meanwhile.
+func (s *Store) RehashKey(ctx context.Context, id int64, oldHash, newHash string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET key_hash = ? WHERE id = ? AND key_hash = ?`, newHash, id, oldHash)
+		return err
+	})
+}
+
+const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, '')`
+const keyFrom = ` FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id JOIN res_partner p ON p.id = u.partner_id`
+
+func scanKey(row interface{ Scan(...any) error }) (*okapi.Key, error) {
+	var k okapi.Key
+	var created, exp, used NullTime
+	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &k.Scope, &k.Index, &created, &exp, &used, &k.LastUsedIP, &k.Login, &k.UserName); err != nil {
+		return nil, err
+	}
+	k.CreateDate, k.ExpirationDate, k.LastUsed = created.Time, exp.Time, used.Time
+	return &k, nil
+}
+
+// KeyByID implements okapi.KeyStore.
+func (s *Store) KeyByID(ctx context.Context, id int64) (*okapi.Key, error) {
+	k, err := scanKey(s.db.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = ?`, id))
+	return k, notFound(err)
+}
+
+// DeleteKey implements okapi.KeyStore.
+func (s *Store) DeleteKey(ctx context.Context, id int64, audit okapi.AuditEntry) (*okapi.Key, error) {
+	var k *okapi.Key
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		var err error
+		if k, err = DeleteKey(ctx, tx, id); err != nil {
+			return err
+		}
+		return addAudit(ctx, tx, keyAudit(audit, k))
+	})
+	return k, err
+}
+
+// DeleteKey removes a key inside tx and returns it.
+func DeleteKey(ctx context.Context, tx *Tx, id int64) (*okapi.Key, error) {
+	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM res_users_apikeys WHERE id = ?`, id); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// ListKeys implements okapi.KeyStore.
+func (s *Store) ListKeys(ctx context.Context, userID int64) ([]*okapi.Key, error) {
+	q := `SELECT ` + keyColumns + keyFrom
+	var args []any
+	if userID != 0 {
+		q += ` WHERE k.user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY k.id DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*okapi.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// CleanupLock is the lock key that lets one node at a time delete expired
+// keys, so that each deletion is recorded once.
+const CleanupLock = 726302
+
+// DeleteExpiredKeys implements okapi.KeyStore. When another node is already
+// cleaning up, it does nothing.
+func (s *Store) DeleteExpiredKeys(ctx context.Context, now time.Time) ([]*okapi.Key, error) {
+	var out []*okapi.Key
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		out = out[:0]
+		if ok, err := tx.Dialect().TryXactLock(ctx, tx, CleanupLock); err != nil || !ok {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.expiration_date IS NOT NULL AND k.expiration_date < ? ORDER BY k.id`, FormatTime(now))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			k, err := scanKey(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, k := range out {
+			if _, err := tx.Exec(ctx, `DELETE FROM res_users_apikeys WHERE id = ?`, k.ID); err != nil {
+				return err
+			}
+			if err := addAudit(ctx, tx, okapi.AuditEntry{At: now, Kind: okapi.AuditKeyExpired, UserID: k.UserID, KeyID: k.ID,
+				KeyName: k.Name, Login: k.Login, Detail: "expired " + k.ExpirationDate.Format(TimeLayout) + "; deleted by the clean-up"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordKeyUses implements okapi.KeyStore.
+func (s *Store) RecordKeyUses(ctx context.Context, uses []okapi.KeyUse) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	return s.db.Write(ctx, func(tx *Tx) error {
+		for _, u := range uses {
+			if _, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET last_used = ?, last_used_ip = ? WHERE id = ?`, FormatTime(u.At), u.IP, u.KeyID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CountKeys implements okapi.KeyStore.
+func (s *Store) CountKeys(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM res_users_apikeys`).Scan(&n)
+	return n, err
+}
+
+// EventsSince implements okapi.EventStore.
+func (s *Store) EventsSince(ctx context.Context, seq int64, limit int) ([]okapi.Event, error) {
+	rows, err := s.db.Query(ctx, `SELECT seq, kind, COALESCE(user_id, 0), COALESCE(key_id, 0) FROM auth_events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []okapi.Event
+	for rows.Next() {
+		var e okapi.Event
+		if err := rows.Scan(&e.Seq, &e.Kind, &e.UserID, &e.KeyID); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastEventSeq implements okapi.EventStore.
+func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.db.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM auth_events`).Scan(&seq)
+	return seq, err
+}
+
+// PruneEvents implements okapi.EventStore. The newest event is always kept
+// so that sequence numbers never restart.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM auth_events WHERE at < ? AND seq < (SELECT MAX(seq) FROM auth_events)`, FormatTime(before))
+		return err
+	})
+}
+
+// AddAudit implements okapi.AuditStore.
+func (s *Store) AddAudit(ctx context.Context, e okapi.AuditEntry) error {
+	return s.db.Write(ctx, func(tx *Tx) error { return addAudit(ctx, tx, e) })
+}
+
+// AddAudit writes an audit entry inside tx.
+func AddAudit(ctx context.Context, tx *Tx, e okapi.AuditEntry) error { return addAudit(ctx, tx, e) }
+
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func addAudit(ctx context.Context, tx *Tx, e okapi.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = Now()
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, kind, actor_id, user_id, key_id, key_name, login, ip, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		FormatTime(e.At), e.Kind, nullInt(e.ActorID), nullInt(e.UserID), nullInt(e.KeyID), e.KeyName, e.Login, e.IP, e.Detail)
+	return err
+}
+
+// ListAudit implements okapi.AuditStore.
+func (s *Store) ListAudit(ctx context.Context, limit int) ([]okapi.AuditEntry, error) {
+	q := `SELECT id, at, kind, COALESCE(actor_id, 0), COALESCE(user_id, 0), COALESCE(key_id, 0), COALESCE(key_name, ''), COALESCE(login, ''), COALESCE(ip, ''), COALESCE(detail, '') FROM audit_log ORDER BY id DESC`
+	var args []any
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []okapi.AuditEntry
+	for rows.Next() {
+		var e okapi.AuditEntry
+		var at NullTime
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ActorID, &e.UserID, &e.KeyID, &e.KeyName, &e.Login, &e.IP, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = at.Time
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Param implements okapi.ParamStore.
+func (s *Store) Param(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRow(ctx, `SELECT value FROM ir_config_parameter WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetParam implements okapi.ParamStore.
+func (s *Store) SetParam(ctx context.Context, key, value string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO ir_config_parameter (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
+}
+
+// Meta returns an okapi_meta value, "" when unset.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRow(ctx, `SELECT value FROM okapi_meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetMetaOnce stores value under key unless a value is there, and returns
+// the stored value.
+func (s *Store) SetMetaOnce(ctx context.Context, key, value string) (string, error) {
+	var out string
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO okapi_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT value FROM okapi_meta WHERE key = ?`, key).Scan(&out)
+	})
+	return out, err
+}
+
+// CreateSession implements okapi.SessionStore.
+func (s *Store) CreateSession(ctx context.Context, se *okapi.Session) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
+		return err
+	})
+}
+
+// SessionByID implements okapi.SessionStore.
+func (s *Store) SessionByID(ctx context.Context, id string) (*okapi.Session, error) {
+	var se okapi.Session
+	var created, seen, ident NullTime
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, csrf, created_at, last_seen, identity_check, debug FROM web_sessions WHERE id = ?`, id).
+		Scan(&se.ID, &se.UserID, &se.CSRF, &created, &seen, &ident, &se.Debug)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	se.CreatedAt, se.LastSeen, se.IdentityCheck = created.Time, seen.Time, ident.Time
+	return &se, nil
+}
+
+// UpdateSession implements okapi.SessionStore.
+func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
+			se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
+		return err
+	})
+}
+
+// DeleteSession implements okapi.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
+		return err
+	})
+}
+
+// DeleteUserSessions implements okapi.SessionStore.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = ?`, userID)
+		return err
+	})
+}
+
+// PruneSessions implements okapi.SessionStore.
+func (s *Store) PruneSessions(ctx context.Context, idleBefore time.Time) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE last_seen < ?`, FormatTime(idleBefore))
+		return err
+	})
+}
+
+// AddFailure implements okapi.FailureStore. A failure older than window
+// starts a new count.
+func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
+	var count int
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		var last NullTime
+		err := tx.QueryRow(ctx, `SELECT count, last_at FROM login_failures WHERE key = ?`, key).Scan(&count, &last)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			count = 1
+			_, err = tx.Exec(ctx, `INSERT INTO login_failures (key, count, first_at, last_at) VALUES (?, 1, ?, ?)`, key, FormatTime(now), FormatTime(now))
+			return err
+		case err != nil:
+			return err
+		}
+		if window > 0 && now.Sub(last.Time) > window {
+			count = 1
+			_, err = tx.Exec(ctx, `UPDATE login_failures SET count = 1, first_at = ?, last_at = ? WHERE key = ?`, FormatTime(now), FormatTime(now), key)
+			return err
+		}
+		count++
+		_, err = tx.Exec(ctx, `UPDATE login_failures SET count = ?, last_at = ? WHERE key = ?`, count, FormatTime(now), key)
+		return err
+	})
+	return count, err
+}
+
+// Failures implements okapi.FailureStore.
+func (s *Store) Failures(ctx context.Context, key string) (int, time.Time, error) {
+	var count int
+	var last NullTime
+	err := s.db.QueryRow(ctx, `SELECT count, last_at FROM login_failures WHERE key = ?`, key).Scan(&count, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	return count, last.Time, err
+}
+
+// ClearFailures implements okapi.FailureStore.
+func (s *Store) ClearFailures(ctx context.Context, key string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+		return err
+	})
+}

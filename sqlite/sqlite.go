@@ -1,0 +1,160 @@
+// Package sqlite opens Okapi's embedded database: one SQLite file in the data
+// folder, in WAL mode so that readers never wait for the writer, with foreign
+// keys on and a busy timeout so that the command line and a running server
+// can share the file. Writes go through a one-connection pool that begins
+// transactions IMMEDIATE: SQLite allows one writer at a time, and queueing in
+// Go is cheaper and fairer than retrying on SQLITE_BUSY.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/okapi-erp/okapi/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file inside the data folder.
+const FileName = "okapi.db"
+
+// Dialect is SQLite's sqldb.Dialect.
+type Dialect struct{}
+
+// Name implements sqldb.Dialect.
+func (Dialect) Name() string { return "sqlite" }
+
+// IsUniqueViolation implements sqldb.Dialect.
+func (Dialect) IsUniqueViolation(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// IsBusy implements sqldb.Dialect.
+func (Dialect) IsBusy(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
+}
+
+// TryXactLock implements sqldb.Dialect: a write transaction on SQLite is
+// already exclusive.
+func (Dialect) TryXactLock(context.Context, *sqldb.Tx, int64) (bool, error) { return true, nil }
+
+// Options tune the database.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: NORMAL (default) survives
+	// a killed process; FULL also survives a power cut, at some write speed.
+	Synchronous string
+	// BusyTimeoutMS is how long a writer waits for another process's lock.
+	BusyTimeoutMS int
+}
+
+// Open opens (creating if needed) the database in dir and applies the
+// migrations. It does not seed.
+func Open(ctx context.Context, dir string, opt Options) (*sqldb.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	return OpenFile(ctx, filepath.Join(dir, FileName), opt)
+}
+
+// OpenFile opens the database file at path and applies the migrations.
+func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) {
+	if opt.Synchronous == "" {
+		opt.Synchronous = "NORMAL"
+	}
+	if opt.BusyTimeoutMS == 0 {
+		opt.BusyTimeoutMS = 10000
+	}
+	common := url.Values{}
+	common.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeoutMS))
+	common.Set("_foreign_keys", "on")
+	common.Set("_synchronous", opt.Synchronous)
+	common.Set("_cache_size", "-8000") // 8 MB page cache per connection
+
+	wq := url.Values{}
+	for k, v := range common {
+		wq[k] = v
+	}
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// The writer connects first so that WAL mode is set before any reader.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+
+	rq := url.Values{}
+	for k, v := range common {
+		rq[k] = v
+	}
+	rq.Set("_query_only", "true")
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+
+	db := sqldb.New(r, w, Dialect{})
+	sub, _ := fs.Sub(migrations, "migrations")
+	if err := sqldb.Migrate(ctx, db, sub, ""); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Backup writes a consistent copy of the live database to dst using
+// VACUUM INTO, which copies one consistent snapshot; writers wait meanwhile.
+func Backup(ctx context.Context, db *sqldb.DB, dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("%s already exists", dst)
+	}
+	// The reader pool is query-only, which VACUUM INTO refuses.
+	_, err := db.W.ExecContext(ctx, `VACUUM INTO ?`, dst)
+	return err
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its findings.
+func IntegrityCheck(ctx context.Context, db *sqldb.DB) error {
+	rows, err := db.R.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return err
+		}
+		if m != "ok" {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("integrity check failed: %v", msgs)
+	}
+	return rows.Err()
+}

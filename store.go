@@ -1,0 +1,183 @@
+package okapi
+
+import (
+	"context"
+	"time"
+)
+
+// Store is where users, keys and their history live. The SQLite and
+// PostgreSQL adapters implement it; the behaviour suite in storetest holds
+// both to the same contract. Lookups that find nothing return ErrNotFound.
+type Store interface {
+	UserStore
+	KeyStore
+	EventStore
+	AuditStore
+	ParamStore
+	SessionStore
+	FailureStore
+	// Close releases the database.
+	Close() error
+}
+
+// UserStore keeps users and their groups.
+type UserStore interface {
+	// UserByID returns an active or archived user with their groups.
+	UserByID(ctx context.Context, id int64) (*User, error)
+	// UserByLogin finds a user by login (active or not).
+	UserByLogin(ctx context.Context, login string) (*User, error)
+	// PasswordHash returns the stored password hash of a user ("" if none).
+	PasswordHash(ctx context.Context, id int64) (string, error)
+	// CreateUser adds a user and their partner; EUser if the login is taken.
+	CreateUser(ctx context.Context, u NewUser) (*User, error)
+	// SetPasswordHash replaces a user's password hash.
+	SetPasswordHash(ctx context.Context, id int64, hash string) error
+	// SetActive archives (false) or restores (true) a user.
+	SetActive(ctx context.Context, id int64, active bool) error
+	// SetKind makes the user internal or portal and (un)sets administrator.
+	SetKind(ctx context.Context, id int64, kind string, admin bool) error
+	// ListUsers returns every user but the system user, by login.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// GroupsOf returns the groups a user is in, implied ones included.
+	GroupsOf(ctx context.Context, id int64) ([]Group, error)
+}
+
+// KeyStore keeps API keys. The secret is never given to it: only its hash.
+type KeyStore interface {
+	// KeyCandidates returns the keys whose index is index, whose owner is
+	// active and which have not expired at now.
+	KeyCandidates(ctx context.Context, index string, now time.Time) ([]KeyCandidate, error)
+	// InsertKey stores a new key and records audit (filled with the key's
+	// id, name and owner) in the same transaction; it sets k.ID and
+	// k.CreateDate.
+	InsertKey(ctx context.Context, k *Key, hash string, audit AuditEntry) error
+	// RehashKey replaces a key's stored hash (a key imported from Odoo gets
+	// the fast hash on its first use).
+	RehashKey(ctx context.Context, id int64, oldHash, newHash string) error
+	// KeyByID returns a key; ErrNotFound if it does not exist.
+	KeyByID(ctx context.Context, id int64) (*Key, error)
+	// DeleteKey removes a key, records audit in the same transaction and
+	// returns the key; ErrNotFound if it is gone.
+	DeleteKey(ctx context.Context, id int64, audit AuditEntry) (*Key, error)
+	// ListKeys returns keys, every user's when userID is 0, newest first.
+	ListKeys(ctx context.Context, userID int64) ([]*Key, error)
+	// DeleteExpiredKeys removes the keys expired at now and returns them.
+	DeleteExpiredKeys(ctx context.Context, now time.Time) ([]*Key, error)
+	// RecordKeyUses stores when and from where keys were last used.
+	RecordKeyUses(ctx context.Context, uses []KeyUse) error
+	// CountKeys returns how many keys are stored.
+	CountKeys(ctx context.Context) (int64, error)
+}
+
+// KeyCandidate is a stored key that might match a presented secret.
+type KeyCandidate struct {
+	ID         int64
+	UserID     int64
+	Scope      string
+	Hash       string
+	Expiration time.Time // zero: persistent
+}
+
+// KeyUse is one accepted use of a key.
+type KeyUse struct {
+	KeyID int64
+	At    time.Time
+	IP    string
+}
+
+// Event says that something a credential check depends on changed: a key was
+// deleted or changed, a user archived, re-grouped or given a new password.
+// Events are written by database triggers, so that a change made by any
+// process (another node, the command line, an operator's SQL) reaches every
+// running server.
+type Event struct {
+	Seq    int64
+	Kind   string // "key" or "user"
+	UserID int64
+	KeyID  int64
+}
+
+// EventStore is the change feed.
+type EventStore interface {
+	// EventsSince returns events after seq, oldest first, at most limit.
+	EventsSince(ctx context.Context, seq int64, limit int) ([]Event, error)
+	// LastEventSeq returns the newest event's seq, 0 if none.
+	LastEventSeq(ctx context.Context) (int64, error)
+	// PruneEvents deletes events older than before.
+	PruneEvents(ctx context.Context, before time.Time) error
+}
+
+// AuditEntry is one line of the audit log. It never holds a secret.
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	Kind    string // see the Audit* constants
+	ActorID int64  // who did it (0: the system)
+	UserID  int64  // whose key or account
+	KeyID   int64
+	KeyName string
+	Login   string
+	IP      string
+	Detail  string
+}
+
+// Audit kinds.
+const (
+	AuditKeyCreated   = "key.created"
+	AuditKeyRevoked   = "key.revoked"
+	AuditKeyExpired   = "key.expired"
+	AuditKeyNewIP     = "key.first_use_from_address"
+	AuditLoginFailed  = "login.failed"
+	AuditCooldown     = "login.cooldown"
+	AuditUserCreated  = "user.created"
+	AuditUserArchived = "user.archived"
+	AuditUserRestored = "user.restored"
+	AuditPassword     = "user.password_changed"
+)
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	AddAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns entries newest first; limit 0 means all.
+	ListAudit(ctx context.Context, limit int) ([]AuditEntry, error)
+}
+
+// ParamStore keeps system parameters (Odoo's ir.config_parameter).
+type ParamStore interface {
+	// Param returns a parameter's value, "" when unset.
+	Param(ctx context.Context, key string) (string, error)
+	SetParam(ctx context.Context, key, value string) error
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	ID            string // a hash of the cookie value, never the cookie
+	UserID        int64
+	CSRF          string
+	CreatedAt     time.Time
+	LastSeen      time.Time
+	IdentityCheck time.Time // when the password was last re-entered
+	Debug         bool
+}
+
+// SessionStore keeps web sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByID returns ErrNotFound for an unknown or deleted session.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	UpdateSession(ctx context.Context, s *Session) error
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions logs a user out everywhere.
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	PruneSessions(ctx context.Context, idleBefore time.Time) error
+}
+
+// FailureStore counts failed logins so that every node shares the cooldown.
+type FailureStore interface {
+	// AddFailure records a failure for key and returns the count and the
+	// first failure's time of the current window.
+	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Failures returns the count and last failure time for key.
+	Failures(ctx context.Context, key string) (int, time.Time, error)
+	ClearFailures(ctx context.Context, key string) error
+}

@@ -1,0 +1,636 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/secret"
+	"github.com/okapi-erp/okapi/sqldb"
+)
+
+// Run runs the behaviour suite against fresh databases of dialect.
+func Run(t *testing.T, dialect string) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, *sqldb.Store)
+	}{
+		{"Seed", testSeed},
+		{"Users", testUsers},
+		{"Keys", testKeys},
+		{"Triggers", testTriggers},
+		{"ExpiredCleanup", testExpiredCleanup},
+		{"ParamsSessionsFailures", testParamsSessionsFailures},
+		{"AuthKeys", testAuthKeys},
+		{"AuthPasswords", testAuthPasswords},
+		{"AuthRevocationAcrossProcesses", testAuthAcrossProcesses},
+		{"AuthImportedOdooKey", testImportedKey},
+		{"AuthPolicy18", testPolicy18},
+		{"AuthConcurrent", testConcurrent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := Open(t, dialect)
+			tc.fn(t, o.Store)
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func testSeed(t *testing.T, st *sqldb.Store) {
+	admin, err := st.UserByLogin(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin.ID != okapi.AdminID || !admin.Admin() || !admin.Internal() || !admin.Active {
+		t.Fatalf("admin = %+v, want id 2, administrator, internal, active", admin)
+	}
+	if admin.Name != "Administrator" {
+		t.Errorf("admin name = %q", admin.Name)
+	}
+	root, err := st.UserByID(ctx, okapi.SuperuserID)
+	if err != nil || root.Active {
+		t.Fatalf("system user = %+v, %v; want inactive", root, err)
+	}
+	if _, err := st.UserByLogin(ctx, "nobody"); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("unknown login: err = %v, want ErrNotFound", err)
+	}
+	groups, err := st.GroupsOf(ctx, okapi.AdminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := okapi.MaxKeyDays(groups); got != 90 {
+		t.Errorf("admin max key days = %v, want 90 (internal user group)", got)
+	}
+	var xmlids []string
+	for _, g := range groups {
+		xmlids = append(xmlids, g.XMLID)
+	}
+	if fmt.Sprint(xmlids) != "[base.group_user base.group_system base.group_erp_manager base.group_partner_manager]" {
+		t.Errorf("admin groups = %v", xmlids)
+	}
+	// Seeding twice does nothing.
+	again, err := st.Seed(ctx, sqldb.SeedOptions{AdminHash: "x"})
+	if err != nil || again {
+		t.Fatalf("second seed = %v, %v; want false, nil", again, err)
+	}
+}
+
+func mustUser(t *testing.T, st *sqldb.Store, login, kind string, admin bool) *okapi.User {
+	t.Helper()
+	u, err := st.CreateUser(ctx, okapi.NewUser{Login: login, Name: login + " Name", Email: login + "@example.com", Kind: kind, Admin: admin})
+	if err != nil {
+		t.Fatalf("create %s: %v", login, err)
+	}
+	return u
+}
+
+func testUsers(t *testing.T, st *sqldb.Store) {
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	if !alice.Internal() || alice.Admin() || alice.Portal() || alice.Share() {
+		t.Fatalf("alice = %+v", alice)
+	}
+	if !alice.InGroup(okapi.GroupPartnerManager) {
+		t.Errorf("internal users get contact creation by default")
+	}
+	if alice.Name != "alice Name" || alice.Email != "alice@example.com" || alice.PartnerID == 0 {
+		t.Errorf("alice partner data = %+v", alice)
+	}
+	pete := mustUser(t, st, "portal1", okapi.KindPortal, false)
+	if !pete.Portal() || pete.Internal() || !pete.Share() || pete.Kind() != okapi.KindPortal {
+		t.Fatalf("portal user = %+v", pete)
+	}
+	groups, _ := st.GroupsOf(ctx, pete.ID)
+	if got := okapi.MaxKeyDays(groups); got != 1 {
+		t.Errorf("portal max key days = %v, want the 1-day fallback", got)
+	}
+	if _, err := st.CreateUser(ctx, okapi.NewUser{Login: "alice"}); okapi.ErrorCode(err) != okapi.EValidation {
+		t.Fatalf("duplicate login: err = %v, want a validation error", err)
+	}
+	if _, err := st.CreateUser(ctx, okapi.NewUser{Login: "x", Kind: okapi.KindPortal, Admin: true}); err == nil {
+		t.Fatal("a portal administrator was accepted")
+	}
+	if err := st.SetActive(ctx, alice.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.UserByID(ctx, alice.ID)
+	if a.Active {
+		t.Fatal("archive did not stick")
+	}
+	if err := st.SetKind(ctx, pete.ID, okapi.KindInternal, true); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := st.UserByID(ctx, pete.ID)
+	if !p.Admin() || !p.Internal() || p.InGroup(okapi.GroupPortal) {
+		t.Fatalf("after SetKind: %+v", p)
+	}
+	if err := st.SetPasswordHash(ctx, 999999, "x"); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("password of unknown user: %v", err)
+	}
+	users, err := st.ListUsers(ctx)
+	if err != nil || len(users) != 3 {
+		t.Fatalf("ListUsers = %d users, %v; want admin, alice, portal1", len(users), err)
+	}
+}
+
+func newKey(t *testing.T, st *sqldb.Store, h *secret.Hasher, uid int64, name string, exp time.Time) (string, *okapi.Key) {
+	t.Helper()
+	plain, err := okapi.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &okapi.Key{UserID: uid, Name: name, Index: okapi.KeyIndex(plain), ExpirationDate: exp}
+	if err := st.InsertKey(ctx, k, h.KeyHash(plain), okapi.AuditEntry{Kind: okapi.AuditKeyCreated}); err != nil {
+		t.Fatal(err)
+	}
+	return plain, k
+}
+
+func testHasher(t testing.TB) *secret.Hasher {
+	h, err := secret.NewHasher(make([]byte, secret.PepperLen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func testKeys(t *testing.T, st *sqldb.Store) {
+	h := testHasher(t)
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	now := sqldb.Now()
+	plain, k := newKey(t, st, h, alice.ID, "laptop", time.Time{})
+	if k.ID == 0 || k.CreateDate.IsZero() {
+		t.Fatalf("inserted key = %+v", k)
+	}
+	cands, err := st.KeyCandidates(ctx, okapi.KeyIndex(plain), now)
+	if err != nil || len(cands) != 1 || cands[0].UserID != alice.ID || cands[0].Scope != "" {
+		t.Fatalf("candidates = %+v, %v", cands, err)
+	}
+	if ok, _ := h.VerifyKey(plain, h.Digest(plain), cands[0].Hash); !ok {
+		t.Fatal("stored hash does not verify the key")
+	}
+	if cands[0].Hash == plain || len(cands[0].Hash) < 20 {
+		t.Fatal("the key itself was stored")
+	}
+	// Expired keys and archived users are not candidates.
+	ePlain, _ := newKey(t, st, h, alice.ID, "old", now.Add(-time.Minute))
+	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(ePlain), now); len(c) != 0 {
+		t.Fatalf("expired key is a candidate: %+v", c)
+	}
+	fPlain, fk := newKey(t, st, h, alice.ID, "future", now.Add(time.Hour))
+	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(fPlain), now); len(c) != 1 || !c[0].Expiration.Equal(fk.ExpirationDate) {
+		t.Fatalf("future key candidates = %+v", c)
+	}
+	if err := st.SetActive(ctx, alice.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(plain), now); len(c) != 0 {
+		t.Fatal("a key of an archived user is a candidate")
+	}
+	st.SetActive(ctx, alice.ID, true)
+
+	keys, err := st.ListKeys(ctx, alice.ID)
+	if err != nil || len(keys) != 3 || keys[0].Name != "future" || keys[0].Login != "alice" {
+		t.Fatalf("ListKeys = %+v, %v", keys, err)
+	}
+	if err := st.RecordKeyUses(ctx, []okapi.KeyUse{{KeyID: k.ID, At: now, IP: "127.0.0.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.KeyByID(ctx, k.ID)
+	if err != nil || !got.LastUsed.Equal(now) || got.LastUsedIP != "127.0.0.9" {
+		t.Fatalf("last use = %+v, %v", got, err)
+	}
+	del, err := st.DeleteKey(ctx, k.ID, okapi.AuditEntry{Kind: okapi.AuditKeyRevoked, ActorID: alice.ID, IP: "127.0.0.1"})
+	if err != nil || del.Name != "laptop" {
+		t.Fatalf("DeleteKey = %+v, %v", del, err)
+	}
+	if _, err := st.DeleteKey(ctx, k.ID, okapi.AuditEntry{}); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	audit, err := st.ListAudit(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audit[0].Kind != okapi.AuditKeyRevoked || audit[0].KeyName != "laptop" || audit[0].ActorID != alice.ID || audit[0].UserID != alice.ID {
+		t.Fatalf("newest audit entry = %+v", audit[0])
+	}
+	if n, _ := st.CountKeys(ctx); n != 2 {
+		t.Fatalf("CountKeys = %d", n)
+	}
+}
+
+func testTriggers(t *testing.T, st *sqldb.Store) {
+	h := testHasher(t)
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	_, k := newKey(t, st, h, alice.ID, "a", time.Time{})
+	seq0, err := st.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An operator's SQL, not going through Okapi: the trigger still tells.
+	err = st.DB().Write(ctx, func(tx *sqldb.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET expiration_date = ? WHERE id = ?`, sqldb.FormatTime(sqldb.Now().Add(-time.Minute)), k.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetPasswordHash(ctx, alice.ID, "x")
+	st.SetActive(ctx, alice.ID, false)
+	st.SetKind(ctx, alice.ID, okapi.KindPortal, false)
+	// A last-use update is not an event: it changes nothing a check uses.
+	st.RecordKeyUses(ctx, []okapi.KeyUse{{KeyID: k.ID, At: sqldb.Now(), IP: "x"}})
+	evs, err := st.EventsSince(ctx, seq0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s:%d:%d", e.Kind, e.UserID, e.KeyID))
+	}
+	want := fmt.Sprintf("[key:%[1]d:%[2]d user:%[1]d:0 user:%[1]d:0", alice.ID, k.ID)
+	if got := fmt.Sprint(kinds); len(got) < len(want) || got[:len(want)] != want {
+		t.Fatalf("events = %v, want to start with %s …", kinds, want)
+	}
+	for _, e := range evs[3:] {
+		if e.Kind != "user" || e.UserID != alice.ID {
+			t.Fatalf("group change events = %v", kinds)
+		}
+	}
+	if evs[len(evs)-1].Seq <= seq0 {
+		t.Fatal("sequence did not grow")
+	}
+}
+
+func testExpiredCleanup(t *testing.T, st *sqldb.Store) {
+	h := testHasher(t)
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	now := sqldb.Now()
+	_, old := newKey(t, st, h, alice.ID, "old", now.Add(-time.Hour))
+	_, keep := newKey(t, st, h, alice.ID, "keep", now.Add(time.Hour))
+	_, forever := newKey(t, st, h, alice.ID, "forever", time.Time{})
+	gone, err := st.DeleteExpiredKeys(ctx, now)
+	if err != nil || len(gone) != 1 || gone[0].ID != old.ID {
+		t.Fatalf("DeleteExpiredKeys = %+v, %v", gone, err)
+	}
+	for _, id := range []int64{keep.ID, forever.ID} {
+		if _, err := st.KeyByID(ctx, id); err != nil {
+			t.Fatalf("key %d was deleted: %v", id, err)
+		}
+	}
+	audit, _ := st.ListAudit(ctx, 1)
+	if len(audit) != 1 || audit[0].Kind != okapi.AuditKeyExpired || audit[0].KeyID != old.ID {
+		t.Fatalf("the deletion was not recorded: %+v", audit)
+	}
+}
+
+func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
+	if v, err := st.Param(ctx, "portal.allow_api_keys"); err != nil || v != "" {
+		t.Fatalf("unset param = %q, %v", v, err)
+	}
+	st.SetParam(ctx, "portal.allow_api_keys", "True")
+	st.SetParam(ctx, "portal.allow_api_keys", "")
+	if v, _ := st.Param(ctx, "portal.allow_api_keys"); v != "" {
+		t.Fatalf("param = %q after reset", v)
+	}
+	now := sqldb.Now()
+	se := &okapi.Session{ID: "abc", UserID: okapi.AdminID, CSRF: "tok", CreatedAt: now, LastSeen: now}
+	if err := st.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	se.IdentityCheck = now
+	se.Debug = true
+	st.UpdateSession(ctx, se)
+	got, err := st.SessionByID(ctx, "abc")
+	if err != nil || !got.IdentityCheck.Equal(now) || !got.Debug || got.CSRF != "tok" {
+		t.Fatalf("session = %+v, %v", got, err)
+	}
+	st.DeleteUserSessions(ctx, okapi.AdminID)
+	if _, err := st.SessionByID(ctx, "abc"); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("deleted session: %v", err)
+	}
+	for i := 1; i <= 3; i++ {
+		n, err := st.AddFailure(ctx, "ip:1.2.3.4", now, time.Minute)
+		if err != nil || n != i {
+			t.Fatalf("failure %d counted as %d, %v", i, n, err)
+		}
+	}
+	if n, _ := st.AddFailure(ctx, "ip:1.2.3.4", now.Add(2*time.Minute), time.Minute); n != 1 {
+		t.Fatalf("a failure after the window restarts the count, got %d", n)
+	}
+	st.ClearFailures(ctx, "ip:1.2.3.4")
+	if n, _, _ := st.Failures(ctx, "ip:1.2.3.4"); n != 0 {
+		t.Fatalf("cleared failures = %d", n)
+	}
+}
+
+func newService(t *testing.T, st *sqldb.Store, version int, now func() time.Time) *auth.Service {
+	t.Helper()
+	s, err := auth.New(auth.Config{Profile: okapi.MustProfile(version), Store: st, Hasher: testHasher(t), Now: now,
+		Poll: 20 * time.Millisecond, Cooldown: auth.Cooldown{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(ctx)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func testAuthKeys(t *testing.T, st *sqldb.Store) {
+	s := newService(t, st, 19, nil)
+	alice, err := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass", Name: "Alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "bob", Password: "bob-pass"})
+	key, k, err := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "script"})
+	if err != nil || !okapi.LooksLikeKey(key) || !k.Persistent() {
+		t.Fatalf("CreateKey = %q, %+v, %v", key, k, err)
+	}
+	for i := 0; i < 2; i++ { // the second time from the cache
+		uid, err := s.Authenticate(ctx, "alice", key, "127.0.0.1")
+		if err != nil || uid != alice.ID {
+			t.Fatalf("authenticate with key (try %d) = %d, %v", i, uid, err)
+		}
+		if u, err := s.CheckUID(ctx, alice.ID, key, ""); err != nil || u.ID != alice.ID {
+			t.Fatalf("CheckUID = %v, %v", u, err)
+		}
+		if u, err := s.CheckBearer(ctx, key, ""); err != nil || u.ID != alice.ID {
+			t.Fatalf("CheckBearer = %v, %v", u, err)
+		}
+	}
+	denied := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, okapi.ErrAccessDenied) {
+			t.Fatalf("%s: err = %v, want Access Denied", what, err)
+		}
+	}
+	_, err = s.Authenticate(ctx, "bob", key, "")
+	denied("key of another user", err)
+	_, err = s.CheckUID(ctx, bob.ID, key, "")
+	denied("key of another uid", err)
+	_, err = s.Authenticate(ctx, "alice", "ffffffffffffffffffffffffffffffffffffffff", "")
+	denied("unknown key", err)
+	_, err = s.Authenticate(ctx, "alice", key[:39], "")
+	denied("truncated key", err)
+	_, err = s.Authenticate(ctx, "alice", key+" ", "")
+	denied("padded key", err)
+	_, err = s.Authenticate(ctx, "nobody", key, "")
+	denied("unknown login", err)
+	_, err = s.Authenticate(ctx, "alice", "", "")
+	denied("empty secret", err)
+	if _, err := s.CheckUID(ctx, 999999, key, ""); okapi.ErrorCode(err) != okapi.EMissing {
+		t.Fatalf("unknown uid: %v, want MissingError", err)
+	}
+
+	scoped, _, _ := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "plugin", Scope: "odoo.plugin.outlook"})
+	_, err = s.Authenticate(ctx, "alice", scoped, "")
+	denied("scoped key over RPC", err)
+	if u, err := s.CheckKey(ctx, scoped, "odoo.plugin.outlook", ""); err != nil || u.ID != alice.ID {
+		t.Fatalf("scoped key in its scope: %v", err)
+	}
+	rpcKey, _, _ := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "rpc", Scope: "rpc"})
+	if uid, err := s.Authenticate(ctx, "alice", rpcKey, ""); err != nil || uid != alice.ID {
+		t.Fatalf("'rpc'-scoped key: %d, %v", uid, err)
+	}
+
+	// Revocation takes effect on the very next request, cache or not.
+	if _, err := s.RevokeKey(ctx, nil, k.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Authenticate(ctx, "alice", key, "")
+	denied("revoked key", err)
+	_, err = s.CheckUID(ctx, alice.ID, key, "")
+	denied("revoked key on execute", err)
+	_, err = s.CheckBearer(ctx, key, "")
+	denied("revoked key on bearer", err)
+
+	// Archiving the user kills the other keys at once.
+	if err := s.SetActive(ctx, nil, alice.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Authenticate(ctx, "alice", rpcKey, "")
+	denied("archived user", err)
+}
+
+func testAuthPasswords(t *testing.T, st *sqldb.Store) {
+	s := newService(t, st, 18, nil)
+	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass"})
+	if uid, err := s.Authenticate(ctx, "alice", "alice-pass", ""); err != nil || uid != alice.ID {
+		t.Fatalf("password login = %d, %v", uid, err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "wrong", ""); !errors.Is(err, okapi.ErrAccessDenied) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	// The recorded 18.0 build faults on an empty secret.
+	if _, err := s.Authenticate(ctx, "alice", "", ""); okapi.ErrorCode(err) != okapi.EException {
+		t.Fatalf("empty secret on 18: %v", err)
+	}
+	if _, err := s.CheckUID(ctx, alice.ID, "alice-pass", ""); err != nil {
+		t.Fatalf("execute with password: %v", err)
+	}
+	if err := s.SetPassword(ctx, nil, alice.ID, "new-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckUID(ctx, alice.ID, "alice-pass", ""); !errors.Is(err, okapi.ErrAccessDenied) {
+		t.Fatalf("old password after change: %v", err)
+	}
+	if _, err := s.LoginInteractive(ctx, "alice", "new-pass", ""); err != nil {
+		t.Fatalf("web login: %v", err)
+	}
+	key, _, _ := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k"})
+	if _, err := s.LoginInteractive(ctx, "alice", key, ""); !errors.Is(err, okapi.ErrAccessDenied) {
+		t.Fatalf("a key was accepted for an interactive login: %v", err)
+	}
+	if err := s.CheckIdentity(ctx, alice, "wrong", ""); okapi.ErrorCode(err) != okapi.EUser {
+		t.Fatalf("identity check with a wrong password: %v", err)
+	}
+}
+
+func testAuthAcrossProcesses(t *testing.T, st *sqldb.Store) {
+	// Two services on one database stand for two processes (a server and
+	// the command line, or two nodes).
+	a := newService(t, st, 19, nil)
+	b := newService(t, st, 19, nil)
+	alice, _ := a.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "pw"})
+	key, k, _ := a.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k"})
+	if _, err := a.CheckUID(ctx, alice.ID, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RevokeKey(ctx, nil, k.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitDenied(t, a, alice.ID, key)
+
+	key2, k2, _ := a.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k2"})
+	a.CheckUID(ctx, alice.ID, key2, "")
+	// An operator expires the key with SQL behind Okapi's back.
+	st.DB().Write(ctx, func(tx *sqldb.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET expiration_date = ? WHERE id = ?`, sqldb.FormatTime(sqldb.Now().Add(-time.Minute)), k2.ID)
+		return err
+	})
+	waitDenied(t, a, alice.ID, key2)
+
+	key3, _, _ := a.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k3"})
+	a.CheckUID(ctx, alice.ID, key3, "")
+	b.SetActive(ctx, nil, alice.ID, false)
+	waitDenied(t, a, alice.ID, key3)
+}
+
+func waitDenied(t *testing.T, s *auth.Service, uid int64, key string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		_, err := s.CheckUID(ctx, uid, key, "")
+		if errors.Is(err, okapi.ErrAccessDenied) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still accepted one second after the change: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func testImportedKey(t *testing.T, st *sqldb.Store) {
+	s := newService(t, st, 17, nil)
+	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
+	plain, _ := okapi.GenerateKey()
+	odooHash, err := secret.HashPBKDF2(plain, 6000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &okapi.Key{UserID: alice.ID, Name: "from odoo", Index: okapi.KeyIndex(plain)}
+	if err := st.InsertKey(ctx, k, odooHash, okapi.AuditEntry{Kind: okapi.AuditKeyCreated}); err != nil {
+		t.Fatal(err)
+	}
+	if uid, err := s.Authenticate(ctx, "alice", plain, ""); err != nil || uid != alice.ID {
+		t.Fatalf("imported key = %d, %v", uid, err)
+	}
+	cands, _ := st.KeyCandidates(ctx, k.Index, sqldb.Now())
+	if len(cands) != 1 || cands[0].Hash == odooHash || cands[0].Hash[:13] != "$hmac-sha256$" {
+		t.Fatalf("imported key was not re-hashed: %+v", cands)
+	}
+	if uid, err := s.Authenticate(ctx, "alice", plain, ""); err != nil || uid != alice.ID {
+		t.Fatalf("re-hashed key = %d, %v", uid, err)
+	}
+	// An imported Odoo password works and is re-hashed too.
+	pw, _ := secret.HashPBKDF2("odoo-pass", 1000)
+	st.SetPasswordHash(ctx, alice.ID, pw)
+	s.Sync(ctx)
+	if uid, err := s.Authenticate(ctx, "alice", "odoo-pass", ""); err != nil || uid != alice.ID {
+		t.Fatalf("imported password = %d, %v", uid, err)
+	}
+	if h, _ := st.PasswordHash(ctx, alice.ID); h[:10] != "$argon2id$" {
+		t.Fatalf("imported password not re-hashed: %s", h[:10])
+	}
+}
+
+func testPolicy18(t *testing.T, st *sqldb.Store) {
+	now := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s := newService(t, st, 18, clock)
+	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
+	admin, _ := s.User(ctx, okapi.AdminID)
+	pol, err := s.Policy(ctx, alice)
+	if err != nil || pol.Persistent || pol.MaxDays != 90 || len(pol.Choices) != 5 {
+		t.Fatalf("alice policy = %+v, %v", pol, err)
+	}
+	if _, _, err := s.CreateKey(ctx, alice, auth.KeyRequest{Name: "x", Days: 0}); okapi.ErrorMessage(err) != "The API key must have an expiration date" {
+		t.Fatalf("persistent key by a user: %v", err)
+	}
+	if _, _, err := s.CreateKey(ctx, alice, auth.KeyRequest{Name: "x", Days: 180}); okapi.ErrorMessage(err) != "You cannot exceed 90.0 days." || okapi.ErrorCode(err) != okapi.EUser {
+		t.Fatalf("180 days by a user: %v", err)
+	}
+	_, k, err := s.CreateKey(ctx, alice, auth.KeyRequest{Name: "week", Days: 7})
+	if err != nil || !k.ExpirationDate.Equal(time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("1-week key = %+v, %v", k, err)
+	}
+	if _, _, err := s.CreateKey(ctx, admin, auth.KeyRequest{Name: "forever", Days: 0}); err != nil {
+		t.Fatalf("persistent key by an administrator: %v", err)
+	}
+	if _, _, err := s.CreateKey(ctx, alice, auth.KeyRequest{UserID: okapi.AdminID, Name: "x", Days: 1}); okapi.ErrorCode(err) != okapi.EAccess {
+		t.Fatalf("key for someone else: %v", err)
+	}
+	pete, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "pete", Kind: okapi.KindPortal})
+	if _, _, err := s.CreateKey(ctx, pete, auth.KeyRequest{Name: "x", Days: 1}); okapi.ErrorMessage(err) != "Only internal users can create API keys" {
+		t.Fatalf("portal user without the option: %v", err)
+	}
+	s.SetPortalKeysAllowed(ctx, nil, true)
+	if _, _, err := s.CreateKey(ctx, pete, auth.KeyRequest{Name: "x", Days: 1}); err != nil {
+		t.Fatalf("portal user with the option: %v", err)
+	}
+	// Alice may revoke her key; another user may not.
+	if _, err := s.RevokeKey(ctx, pete, k.ID, ""); okapi.ErrorCode(err) != okapi.EAccess {
+		t.Fatalf("revoke by another user: %v", err)
+	}
+	if _, err := s.RevokeKey(ctx, alice, k.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Before 18, keys never expire.
+	s17 := newService(t, st, 17, clock)
+	if _, _, err := s17.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "x", Days: 7}); err == nil {
+		t.Fatal("an expiring key was made in the 17 profile")
+	}
+	// Expiry is checked on every use, cached or not.
+	key, _, _ := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "short", Days: 1})
+	if _, err := s.CheckUID(ctx, alice.ID, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(48 * time.Hour)
+	if _, err := s.CheckUID(ctx, alice.ID, key, ""); !errors.Is(err, okapi.ErrAccessDenied) {
+		t.Fatalf("expired cached key: %v", err)
+	}
+	if n := s.CleanupExpired(ctx); n != 2 {
+		t.Fatalf("clean-up deleted %d keys, want 2 (the short key and pete's)", n)
+	}
+}
+
+func testConcurrent(t *testing.T, st *sqldb.Store) {
+	s := newService(t, st, 19, nil)
+	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				key, k, err := s.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: fmt.Sprintf("w%d-%d", w, i)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.CheckUID(ctx, alice.ID, key, ""); err != nil {
+					errs <- fmt.Errorf("fresh key refused: %w", err)
+					return
+				}
+				if i%2 == 0 {
+					if _, err := s.RevokeKey(ctx, nil, k.ID, ""); err != nil {
+						errs <- err
+						return
+					}
+					if _, err := s.CheckUID(ctx, alice.ID, key, ""); !errors.Is(err, okapi.ErrAccessDenied) {
+						errs <- fmt.Errorf("revoked key accepted: %v", err)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n, _ := st.CountKeys(ctx); n != 40 {
+		t.Fatalf("%d keys left, want 40", n)
+	}
+}
