@@ -119,4 +119,8 @@ type NewUser struct {
 	Kind         string // KindInternal (default) or KindPortal
 	Admin        bool
 	CreatedBy    int64
+	// Defaults gives an internal user the extra groups of Odoo's default
+	// user template (contact creation), as users made in the web pages or
+	// on the command line get; users made over RPC get only what they ask.
+	Defaults bool
 }

@@ -46,7 +46,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *okapi.User, req UserReq
 		hash = h
 	}
 	u, err := s.store.CreateUser(ctx, okapi.NewUser{Login: req.Login, Name: req.Name, Email: req.Email, PasswordHash: hash,
-		Kind: req.Kind, Admin: req.Admin, CreatedBy: actorID(actor)})
+		Kind: req.Kind, Admin: req.Admin, CreatedBy: actorID(actor), Defaults: true})
 	if err != nil {
 		return nil, err
 	}

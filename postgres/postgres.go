@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,9 @@ func (Dialect) Name() string { return "postgres" }
 
 // IsUniqueViolation implements sqldb.Dialect.
 func (Dialect) IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }
+
+// IsConstraint implements sqldb.Dialect: integrity constraint violations.
+func (Dialect) IsConstraint(err error) bool { return strings.HasPrefix(pgCode(err), "23") }
 
 // IsBusy implements sqldb.Dialect: serialization failures, deadlocks and
 // lock timeouts are worth retrying.
@@ -96,6 +100,12 @@ func ResetSequences(ctx context.Context, tx *sqldb.Tx, tables []string) error {
 
 // SeedLock is the statement that serialises seeding between nodes.
 var SeedLock = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)
+
+// ILike implements sqldb.Dialect.
+func (Dialect) ILike(expr, arg string) string { return expr + ` ILIKE ` + arg + ` ESCAPE '\'` }
+
+// Like implements sqldb.Dialect.
+func (Dialect) Like(expr, arg string) string { return expr + ` LIKE ` + arg + ` ESCAPE '\'` }
 
 // TryXactLock implements sqldb.Dialect with a transaction-scoped advisory
 // lock.

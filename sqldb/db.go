@@ -24,9 +24,16 @@ type Dialect interface {
 	IsUniqueViolation(err error) bool
 	// IsBusy reports a lock timeout worth retrying.
 	IsBusy(err error) bool
+	// IsConstraint reports a NOT NULL, foreign-key or check violation.
+	IsConstraint(err error) bool
 	// TryXactLock takes a lock named by key until tx ends, reporting
 	// whether it got it; it lets one node of many run a periodic job.
 	TryXactLock(ctx context.Context, tx *Tx, key int64) (bool, error)
+	// ILike and Like return a condition matching expr against the LIKE
+	// pattern in the placeholder arg ('\' escapes), without and with
+	// regard to case, for any Unicode text.
+	ILike(expr, arg string) string
+	Like(expr, arg string) string
 }
 
 // DB is an open database: a pool of readers and the writer pool. On SQLite

@@ -167,7 +167,7 @@ func InsertUser(ctx context.Context, tx *Tx, nu okapi.NewUser) (int64, error) {
 		}
 		return 0, err
 	}
-	return id, SetUserKind(ctx, tx, id, nu.Kind, nu.Admin, true)
+	return id, SetUserKind(ctx, tx, id, nu.Kind, nu.Admin, nu.Defaults)
 }
 
 // SetUserKind puts a user in the groups of a kind: internal users in
@@ -591,6 +591,14 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 		return "", nil
 	}
 	return v, err
+}
+
+// SetMeta stores value under key.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO okapi_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
 }
 
 // SetMetaOnce stores value under key unless a value is there, and returns

@@ -41,6 +41,12 @@ func (Dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && (e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
+// IsConstraint implements sqldb.Dialect.
+func (Dialect) IsConstraint(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && e.Code == sqlite3.ErrConstraint
+}
+
 // IsBusy implements sqldb.Dialect.
 func (Dialect) IsBusy(err error) bool {
 	var e sqlite3.Error
@@ -50,6 +56,16 @@ func (Dialect) IsBusy(err error) bool {
 // TryXactLock implements sqldb.Dialect: a write transaction on SQLite is
 // already exclusive.
 func (Dialect) TryXactLock(context.Context, *sqldb.Tx, int64) (bool, error) { return true, nil }
+
+// ILike implements sqldb.Dialect. SQLite's own LIKE folds ASCII only, so
+// both sides go through okapi_lower, Go's Unicode lower-casing.
+func (Dialect) ILike(expr, arg string) string {
+	return `okapi_lower(` + expr + `) LIKE okapi_lower(` + arg + `) ESCAPE '\'`
+}
+
+// Like implements sqldb.Dialect. SQLite's LIKE ignores case, so a
+// case-sensitive match goes through okapi_like, written in Go.
+func (Dialect) Like(expr, arg string) string { return `okapi_like(` + expr + `, ` + arg + `)` }
 
 // Options tune the database.
 type Options struct {
@@ -89,7 +105,7 @@ func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) 
 	}
 	wq.Set("_journal_mode", "WAL")
 	wq.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+wq.Encode())
+	w, err := sql.Open(driverName, "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +123,7 @@ func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) 
 		rq[k] = v
 	}
 	rq.Set("_query_only", "true")
-	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
+	r, err := sql.Open(driverName, "file:"+path+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
 		return nil, err

@@ -85,7 +85,7 @@ func testSeed(t *testing.T, st *sqldb.Store) {
 
 func mustUser(t *testing.T, st *sqldb.Store, login, kind string, admin bool) *okapi.User {
 	t.Helper()
-	u, err := st.CreateUser(ctx, okapi.NewUser{Login: login, Name: login + " Name", Email: login + "@example.com", Kind: kind, Admin: admin})
+	u, err := st.CreateUser(ctx, okapi.NewUser{Login: login, Name: login + " Name", Email: login + "@example.com", Kind: kind, Admin: admin, Defaults: true})
 	if err != nil {
 		t.Fatalf("create %s: %v", login, err)
 	}
