@@ -1,0 +1,346 @@
+package xmlrpc
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+)
+
+// conformanceDir holds the recorded Odoo exchanges, relative to this
+// package. CI has it too, so its absence is a failure, not a skip.
+const conformanceDir = "../../../shared/conformance"
+
+// recording is one recorded request/response pair.
+type recording struct {
+	Name     string // e.g. 18.0/xmlrpc_common_version.json
+	Request  struct{ URL, Body string }
+	Response struct {
+		Status  int
+		Headers [][2]string
+		Body    string
+	}
+	ClientView map[string]any `json:"client_view"`
+}
+
+var keyPlaceholder = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
+
+// realKey stands a deterministic 40-hex key in for a placeholder.
+func realKey(placeholder []byte) []byte {
+	sum := sha1.Sum(placeholder)
+	return []byte(hex.EncodeToString(sum[:]))
+}
+
+// loadRecordings reads every recording whose file name starts with prefix,
+// with key placeholders replaced by hex keys.
+func loadRecordings(t testing.TB, prefix string) []recording {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(conformanceDir, "*", prefix+"*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no recordings %s* under %s", prefix, conformanceDir)
+	}
+	var out []recording
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r recording
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		r.Name = filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f))
+		r.Request.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Request.Body), realKey))
+		r.Response.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Response.Body), realKey))
+		out = append(out, r)
+	}
+	return out
+}
+
+// refValue decodes one <value> element with encoding/xml, keeping struct
+// member order in an okapi.Struct. It is the independent reference the
+// golden tests compare against.
+func refValue(d *xml.Decoder, start xml.StartElement) (any, error) {
+	var text strings.Builder
+	var typed any
+	hasTyped := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch tk := tok.(type) {
+		case xml.CharData:
+			text.Write(tk)
+		case xml.StartElement:
+			v, err := refTyped(d, tk)
+			if err != nil {
+				return nil, err
+			}
+			typed, hasTyped = v, true
+		case xml.EndElement:
+			if hasTyped {
+				return typed, nil
+			}
+			return text.String(), nil
+		}
+	}
+}
+
+func refText(d *xml.Decoder) (string, error) {
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", err
+		}
+		switch tk := tok.(type) {
+		case xml.CharData:
+			text.Write(tk)
+		case xml.EndElement:
+			return text.String(), nil
+		case xml.StartElement:
+			return "", fmt.Errorf("unexpected <%s>", tk.Name.Local)
+		}
+	}
+}
+
+func refTyped(d *xml.Decoder, start xml.StartElement) (any, error) {
+	name := start.Name.Local
+	switch name {
+	case "array":
+		var out []any
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			switch tk := tok.(type) {
+			case xml.StartElement:
+				if tk.Name.Local == "value" {
+					v, err := refValue(d, tk)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, v)
+				}
+			case xml.EndElement:
+				if tk.Name.Local == "array" {
+					if out == nil {
+						out = []any{}
+					}
+					return out, nil
+				}
+			}
+		}
+	case "struct":
+		s := okapi.Struct{}
+		var member string
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			switch tk := tok.(type) {
+			case xml.StartElement:
+				switch tk.Name.Local {
+				case "name":
+					if member, err = refText(d); err != nil {
+						return nil, err
+					}
+				case "value":
+					v, err := refValue(d, tk)
+					if err != nil {
+						return nil, err
+					}
+					s = append(s, okapi.Member{Name: member, Value: v})
+				}
+			case xml.EndElement:
+				if tk.Name.Local == "struct" {
+					return s, nil
+				}
+			}
+		}
+	}
+	text, err := refText(d)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "string":
+		return text, nil
+	case "int", "i4", "i8":
+		return strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	case "boolean":
+		return text == "1", nil
+	case "double":
+		return strconv.ParseFloat(strings.TrimSpace(text), 64)
+	case "nil":
+		return nil, nil
+	case "base64":
+		return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
+	case "dateTime.iso8601":
+		return time.Parse("20060102T15:04:05", text)
+	}
+	return nil, fmt.Errorf("unknown type <%s>", name)
+}
+
+// refDocument decodes a methodCall or methodResponse with the reference
+// decoder: the method name (calls), the params, and whether it is a fault.
+func refDocument(body string) (method string, params []any, fault bool, err error) {
+	d := xml.NewDecoder(strings.NewReader(body))
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return method, params, fault, nil
+		}
+		if err != nil {
+			return "", nil, false, err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "methodName":
+			if method, err = refText(d); err != nil {
+				return "", nil, false, err
+			}
+		case "fault":
+			fault = true
+		case "value":
+			v, err := refValue(d, se)
+			if err != nil {
+				return "", nil, false, err
+			}
+			params = append(params, v)
+		}
+	}
+}
+
+// plain turns okapi.Struct values into the map[string]any the decoder
+// returns, so reference values can be compared with decoded ones.
+func plain(v any) any {
+	switch x := v.(type) {
+	case okapi.Struct:
+		return plain(x.Map())
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = plain(e)
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	}
+	return v
+}
+
+// equal is reflect.DeepEqual with NaN equal to NaN and -0 distinct from 0,
+// which is what a round trip must preserve.
+func equal(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		if !ok {
+			return false
+		}
+		if math.IsNaN(x) || math.IsNaN(y) {
+			return math.IsNaN(x) && math.IsNaN(y)
+		}
+		return math.Float64bits(x) == math.Float64bits(y)
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equal(v, w) {
+				return false
+			}
+		}
+		return true
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// show prints a value compactly for failure messages.
+func show(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q: %s", k, show(x[k]))
+		}
+		b.WriteString("}")
+		return b.String()
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = show(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprintf("%#v", v)
+}
+
+// firstDiff points at the first differing byte of two documents.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	lo := max(0, i-60)
+	return fmt.Sprintf("first difference at byte %d:\n got: %q\nwant: %q", i, got[lo:min(len(got), i+60)], want[lo:min(len(want), i+60)])
+}

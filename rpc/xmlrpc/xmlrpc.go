@@ -1,0 +1,109 @@
+// Package xmlrpc reads and writes the XML-RPC documents that Odoo clients
+// exchange with /xmlrpc/2/* and the legacy /xmlrpc/* endpoints.
+//
+// It exists because encoding/xml is both too slow and too lenient for that
+// job: authenticate and execute_kw calls sit on the hot path, so the decoder
+// scans bytes directly and allocates little, and it must refuse what a
+// hostile body can carry (DOCTYPE declarations, user-defined entities, deep
+// nesting, huge strings) before it costs memory. Answers are written byte for
+// byte as Odoo writes them, so a client cannot tell Okapi from Odoo.
+//
+// Decoded values are nil, bool, int64, float64, string, []byte, time.Time,
+// []any and map[string]any. The encoders also take okapi.Struct (written in
+// its order), []okapi.Struct, []map[string]any, every Go integer kind, []int64
+// and []string.
+package xmlrpc
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Limits bounds what one document may make the decoder build. A zero or
+// negative field means the default.
+type Limits struct {
+	MaxDepth       int // nesting of array/struct, default 64
+	MaxElements    int // total values in one document, default 1_000_000
+	MaxStringBytes int // one string/base64/name, default 16 MiB
+}
+
+const (
+	defaultMaxDepth       = 64
+	defaultMaxElements    = 1_000_000
+	defaultMaxStringBytes = 16 << 20
+)
+
+// DefaultLimits are the limits the transports use unless configured
+// otherwise.
+var DefaultLimits = Limits{
+	MaxDepth:       defaultMaxDepth,
+	MaxElements:    defaultMaxElements,
+	MaxStringBytes: defaultMaxStringBytes,
+}
+
+// normalized fills unset fields from the package constants rather than from
+// DefaultLimits, so a caller that zeroes DefaultLimits cannot switch the
+// limits off.
+func (l Limits) normalized() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = defaultMaxDepth
+	}
+	if l.MaxElements <= 0 {
+		l.MaxElements = defaultMaxElements
+	}
+	if l.MaxStringBytes <= 0 {
+		l.MaxStringBytes = defaultMaxStringBytes
+	}
+	return l
+}
+
+// Call is a decoded <methodCall>.
+type Call struct {
+	Method string
+	Params []any
+}
+
+// Fault is an XML-RPC fault answer. Code is an int64 on /xmlrpc/2/* and a
+// string on Odoo's legacy /xmlrpc/* endpoints.
+type Fault struct {
+	Code   any
+	String string
+}
+
+// Error returns the fault in the style of Python's xmlrpc.client.Fault.
+func (f *Fault) Error() string {
+	var code string
+	switch c := f.Code.(type) {
+	case int64:
+		code = strconv.FormatInt(c, 10)
+	case string:
+		code = strconv.Quote(c)
+	default:
+		code = fmt.Sprint(c)
+	}
+	return "<Fault " + code + ": " + strconv.Quote(f.String) + ">"
+}
+
+// SyntaxError reports a body that is not a well-formed XML-RPC document. Msg
+// follows Python expat's wording where expat would have refused the body;
+// Line is 1-based and Column 0-based, counted in characters as expat does.
+type SyntaxError struct {
+	Msg          string
+	Line, Column int
+}
+
+// Error returns the message as expat words it, e.g.
+// "mismatched tag: line 1, column 104".
+func (e *SyntaxError) Error() string {
+	return e.Msg + ": line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column)
+}
+
+// LimitError reports a document that exceeds the Limits it was decoded with.
+type LimitError struct {
+	What string // e.g. "nesting deeper than 64"
+}
+
+// Error describes the exceeded limit.
+func (e *LimitError) Error() string {
+	return "xmlrpc: document too large: " + e.What
+}
