@@ -42,6 +42,9 @@ type Profile struct {
 	// NameGet: the name_get method exists (up to 16); display_name is a
 	// field from 17 on, and a method never.
 	NameGet bool
+	// SystemUserName is the name of the system user's contact, which
+	// records it created show as their author.
+	SystemUserName string
 
 	UI UI
 }
@@ -120,6 +123,7 @@ func newProfile(v int) *Profile {
 		GroupsField:         "groups_id",
 		NameGet:             v <= 16,
 		IdentityDeniedPlain: v == 14,
+		SystemUserName:      "OdooBot",
 	}
 	if v == 18 {
 		// The recorded 18.0 server is the 2025-07-02 nightly build; its
@@ -132,6 +136,7 @@ func newProfile(v int) *Profile {
 		p.JSONRPCErrorCode = 0
 		p.DebugFirst = false
 		p.GroupsField = "group_ids"
+		p.SystemUserName = "System"
 	}
 	ui := UI{
 		MenuEntry:       "My Profile",

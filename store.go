@@ -44,9 +44,14 @@ type UserStore interface {
 
 // KeyStore keeps API keys. The secret is never given to it: only its hash.
 type KeyStore interface {
-	// KeyCandidates returns the keys whose index is index, whose owner is
-	// active and which have not expired at now.
+	// KeyCandidates returns the keys whose index is index and which have
+	// not expired at now (every one of them for a zero now). Whether the
+	// owner is active is the caller's to check (it knows its users; the
+	// lookup stays a single-table read).
 	KeyCandidates(ctx context.Context, index string, now time.Time) ([]KeyCandidate, error)
+	// Tombstone tells what became of a deleted key, by its stored hash;
+	// ErrNotFound if nothing is known.
+	Tombstone(ctx context.Context, hash string) (*Tombstone, error)
 	// InsertKey stores a new key and records audit (filled with the key's
 	// id, name and owner) in the same transaction; it sets k.ID and
 	// k.CreateDate.
@@ -76,6 +81,15 @@ type KeyCandidate struct {
 	Scope      string
 	Hash       string
 	Expiration time.Time // zero: persistent
+}
+
+// Tombstone records a deleted key: revoked, or expired and cleaned up.
+type Tombstone struct {
+	KeyID     int64
+	UserID    int64
+	Name      string
+	Reason    string // "revoked" or "expired"
+	DeletedAt time.Time
 }
 
 // KeyUse is one accepted use of a key.
@@ -138,6 +152,8 @@ const (
 // AuditStore keeps the audit log.
 type AuditStore interface {
 	AddAudit(ctx context.Context, e AuditEntry) error
+	// AddAudits writes entries in one transaction.
+	AddAudits(ctx context.Context, es []AuditEntry) error
 	// ListAudit returns entries newest first; limit 0 means all.
 	ListAudit(ctx context.Context, limit int) ([]AuditEntry, error)
 }
@@ -174,9 +190,12 @@ type SessionStore interface {
 
 // FailureStore counts failed logins so that every node shares the cooldown.
 type FailureStore interface {
-	// AddFailure records a failure for key and returns the count and the
-	// first failure's time of the current window.
-	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// AddFailures adds n failures to each key's count (restarting counts
+	// whose last failure is older than window) and returns the new counts.
+	AddFailures(ctx context.Context, n map[string]int, now time.Time, window time.Duration) (map[string]int, error)
+	// Blocked returns the keys with at least after failures, the last one
+	// since since, and when that last failure was.
+	Blocked(ctx context.Context, after int, since time.Time) (map[string]time.Time, error)
 	// Failures returns the count and last failure time for key.
 	Failures(ctx context.Context, key string) (int, time.Time, error)
 	ClearFailures(ctx context.Context, key string) error

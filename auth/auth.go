@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/okapi-erp/okapi"
@@ -77,6 +78,9 @@ type Service struct {
 	usesMu sync.Mutex
 	uses   map[int64]okapi.KeyUse
 
+	auditQ       chan okapi.AuditEntry
+	auditDropped atomic.Int64
+
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
@@ -117,6 +121,7 @@ func New(cfg Config) (*Service, error) {
 		cache:   newCache(cfg.CacheSize),
 		metrics: cfg.Metrics,
 		uses:    make(map[int64]okapi.KeyUse),
+		auditQ:  make(chan okapi.AuditEntry, 4096),
 	}
 	s.limiter = newLimiter(cfg.Cooldown, cfg.Store, s.now)
 	seq, err := cfg.Store.LastEventSeq(context.Background())
@@ -134,10 +139,52 @@ func (s *Service) Profile() *okapi.Profile { return s.profile }
 // writer until Close.
 func (s *Service) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.watch(ctx) }()
 	go func() { defer s.wg.Done(); s.cleanupLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.flushLoop(ctx) }()
+	go func() { defer s.wg.Done(); every(ctx, s.cfg.Poll, func() { s.syncFailures(ctx) }) }()
+}
+
+// syncFailures writes queued audit entries and shares cooldown counts.
+func (s *Service) syncFailures(ctx context.Context) {
+	s.flushAudit(ctx)
+	if err := s.limiter.sync(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("sharing login failure counts failed", "err", err)
+	}
+}
+
+// audit queues an audit entry for the background writer; when the queue is
+// full (a flood), the entry is counted and dropped rather than slowing the
+// server down.
+func (s *Service) audit(e okapi.AuditEntry) {
+	select {
+	case s.auditQ <- e:
+	default:
+		s.auditDropped.Add(1)
+	}
+}
+
+func (s *Service) flushAudit(ctx context.Context) {
+	var batch []okapi.AuditEntry
+	for len(batch) < 1000 {
+		select {
+		case e := <-s.auditQ:
+			batch = append(batch, e)
+			continue
+		default:
+		}
+		break
+	}
+	if len(batch) == 0 {
+		return
+	}
+	if err := s.store.AddAudits(ctx, batch); err != nil && ctx.Err() == nil {
+		s.log.Warn("writing the audit log failed", "err", err, "entries", len(batch))
+	}
+	if n := s.auditDropped.Swap(0); n > 0 {
+		s.log.Warn("audit entries dropped during a flood of failures", "entries", n)
+	}
 }
 
 // Close stops the background work and writes pending last-use times.
@@ -147,6 +194,10 @@ func (s *Service) Close() {
 		s.wg.Wait()
 	}
 	s.flushUses(context.Background())
+	for len(s.auditQ) > 0 {
+		s.flushAudit(context.Background())
+	}
+	s.limiter.sync(context.Background())
 }
 
 // watch applies the change feed: every event removes what it makes stale.

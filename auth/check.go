@@ -75,7 +75,7 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "")
 		return 0, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ctx, ip, "login:"+login)
+	s.limiter.succeed(ip, "login:"+login)
 	return u.ID, nil
 }
 
@@ -107,7 +107,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 		s.fail(ctx, PathExecute, ip, key, u.Login, "")
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ctx, ip, key)
+	s.limiter.succeed(ip, key)
 	return u, nil
 }
 
@@ -131,7 +131,7 @@ func (s *Service) CheckBearer(ctx context.Context, secretText, ip string) (*okap
 	}
 	if err == nil {
 		s.metrics.KeyCheck(PathBearer, "ok")
-		s.limiter.succeed(ctx, ip, "")
+		s.limiter.succeed(ip, "")
 	}
 	return u, err
 }
@@ -247,6 +247,12 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 	if !okapi.ScopeMatches(hit.Scope, scope) {
 		return 0, false, nil
 	}
+	// The lookup reads the key table alone; the owner's state comes from
+	// the user cache, which archiving invalidates.
+	owner, err := s.User(ctx, hit.UserID)
+	if err != nil || !owner.Active {
+		return 0, false, nil
+	}
 	s.cache.putGrant(d, grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration}, epoch)
 	s.noteUse(hit.ID, ip)
 	return hit.UserID, true, nil
@@ -312,7 +318,7 @@ func (s *Service) LoginInteractive(ctx context.Context, login, password, ip stri
 		s.fail(ctx, PathWebLogin, ip, key, login, "")
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ctx, ip, key)
+	s.limiter.succeed(ip, key)
 	s.metrics.KeyCheck(PathWebLogin, "password")
 	s.log.Info("Login successful", "login", login, "ip", ip)
 	return u, nil
@@ -337,7 +343,7 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 		}
 		return okapi.Errorf(okapi.EUser, "Incorrect Password, try again or click on Forgot Password to reset your password.")
 	}
-	s.limiter.succeed(ctx, ip, key)
+	s.limiter.succeed(ip, key)
 	return nil
 }
 
@@ -346,9 +352,18 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 var timingHash = "$argon2id$v=19$m=12288,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$8Hq4w5Q8ZQ2mJ8mAq4V2vQ0Gm0nP3l2jv1cF1mFQ8xI"
 
 // fail records a failed check: the log line Odoo writes, the audit entry and
-// the cooldown count.
+// the cooldown count. None of it waits for the database: the audit entry and
+// the counts are written in the background, so that a flood of failures
+// costs the server no more than the checks themselves.
 func (s *Service) fail(ctx context.Context, path, ip, key, login, why string) {
 	s.log.Info("Login failed", "login", login, "ip", ip, "path", path)
-	s.limiter.failure(ctx, s, ip, key, login, path)
+	s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditLoginFailed, Login: login, IP: ip, Detail: path})
+	for _, started := range s.limiter.failure(ip, key) {
+		s.metrics.CooldownStarted()
+		s.log.Warn("Login attempts ignored during a cooldown: too many failures", "who", started,
+			"seconds", int(s.limiter.cfg.Duration.Seconds()))
+		s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditCooldown, Login: login, IP: ip, Detail: started})
+	}
 	_ = why
+	_ = ctx
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,22 +23,34 @@ type Cooldown struct {
 // DefaultCooldown is Odoo's default: 5 failures, then 60 seconds.
 var DefaultCooldown = Cooldown{After: 5, Duration: 60 * time.Second, PerLogin: true}
 
-// limiter keeps who is cooling down in memory, so that the check on every
-// request is a map lookup, and counts failures in the database, so that all
-// nodes share the counts: a failure on any node sees the global count.
+// limiter decides cooldowns from counts kept in memory, so that neither the
+// check on every request nor a failure waits for the database; a background
+// sync writes the counts to the database in batches and reads back the
+// cooldowns other nodes started, so that every node of a cluster shares
+// them within a sync interval.
 type limiter struct {
 	cfg   Cooldown
 	store okapi.FailureStore
 	now   func() time.Time
 
 	mu      sync.RWMutex
-	blocked map[string]time.Time // key → until
-	counted map[string]struct{}  // keys this node counted failures for
+	counts  map[string]*failCount
+	pending map[string]int      // failures not yet written
+	clear   map[string]struct{} // successes whose counts must be cleared
+	blocked map[string]time.Time
+}
+
+type failCount struct {
+	n    int
+	last time.Time
 }
 
 func newLimiter(cfg Cooldown, store okapi.FailureStore, now func() time.Time) *limiter {
-	return &limiter{cfg: cfg, store: store, now: now, blocked: make(map[string]time.Time), counted: make(map[string]struct{})}
+	return &limiter{cfg: cfg, store: store, now: now, counts: map[string]*failCount{}, pending: map[string]int{},
+		clear: map[string]struct{}{}, blocked: map[string]time.Time{}}
 }
+
+func (l *limiter) enabled() bool { return l.cfg.After > 0 }
 
 func (l *limiter) keys(ip, login string) []string {
 	ks := make([]string, 0, 2)
@@ -52,15 +65,20 @@ func (l *limiter) keys(ip, login string) []string {
 
 // check refuses an attempt during a cooldown, without evaluating it.
 func (l *limiter) check(ctx context.Context, ip, login string) error {
-	if l.cfg.After <= 0 {
+	if !l.enabled() {
 		return nil
 	}
 	now := l.now()
-	l.mu.RLock()
 	var until time.Time
-	for _, k := range l.keys(ip, login) {
-		if u, ok := l.blocked[k]; ok && u.After(until) {
+	l.mu.RLock()
+	if len(l.blocked) > 0 {
+		if u, ok := l.blocked["ip:"+ip]; ok && ip != "" {
 			until = u
+		}
+		if l.cfg.PerLogin && login != "" {
+			if u, ok := l.blocked[login]; ok && u.After(until) {
+				until = u
+			}
 		}
 	}
 	l.mu.RUnlock()
@@ -77,88 +95,122 @@ func IsCooldown(err error) bool {
 	return e != nil && e.Code == okapi.EAccessDenied && e.Message == okapi.MsgCooldown
 }
 
-func (l *limiter) failure(ctx context.Context, s *Service, ip, login, userLogin, path string) {
-	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditLoginFailed, Login: userLogin, IP: ip, Detail: path})
-	if l.cfg.After <= 0 {
-		return
+// failure counts a failure; it returns the keys whose cooldown it started.
+// Counts last until a success or a long quiet spell: once cooled down, a
+// client that fails again cools down again at once, as in Odoo.
+func (l *limiter) failure(ip, login string) []string {
+	if !l.enabled() {
+		return nil
 	}
 	now := l.now()
+	var started []string
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, k := range l.keys(ip, login) {
-		// Counts last until a success or a long quiet spell: once cooled down, a
-		// client that fails again cools down again at once, as in Odoo.
-		n, err := l.store.AddFailure(ctx, k, now, 10*l.cfg.Duration)
-		if err != nil {
-			s.log.Warn("counting a login failure failed", "err", err)
-			continue
+		fc := l.counts[k]
+		if fc == nil || now.Sub(fc.last) > 10*l.cfg.Duration {
+			fc = &failCount{}
+			l.counts[k] = fc
 		}
-		l.mu.Lock()
-		l.counted[k] = struct{}{}
-		l.mu.Unlock()
-		if n >= l.cfg.After {
-			until := now.Add(l.cfg.Duration)
-			l.mu.Lock()
-			prev := l.blocked[k]
-			l.blocked[k] = until
-			if len(l.blocked) > 100_000 || len(l.counted) > 100_000 {
-				l.pruneLocked(now)
+		fc.n++
+		fc.last = now
+		l.pending[k]++
+		if fc.n >= l.cfg.After {
+			if l.blocked[k].Before(now) {
+				started = append(started, k+" after "+strconv.Itoa(fc.n)+" failures")
 			}
-			l.mu.Unlock()
-			if prev.Before(now) {
-				s.metrics.CooldownStarted()
-				s.log.Warn("Login attempts ignored during a cooldown: too many failures",
-					"who", k, "failures", n, "seconds", int(l.cfg.Duration.Seconds()))
-				_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: now, Kind: okapi.AuditCooldown, Login: userLogin, IP: ip,
-					Detail: k + " after " + itoa(n) + " failures"})
-			}
+			l.blocked[k] = now.Add(l.cfg.Duration)
 		}
 	}
+	if len(l.counts) > 200_000 {
+		l.pruneLocked(now)
+	}
+	return started
 }
 
 // succeed clears the failure counts of a client that got in, as Odoo does.
-// Only keys this node counted are cleared: most successes have nothing to
-// clear, and clearing writes to the database.
-func (l *limiter) succeed(ctx context.Context, ip, login string) {
-	if l.cfg.After <= 0 {
+func (l *limiter) succeed(ip, login string) {
+	if !l.enabled() {
 		return
 	}
+	l.mu.RLock()
+	had := false
 	for _, k := range l.keys(ip, login) {
-		l.mu.RLock()
-		_, had := l.counted[k]
-		l.mu.RUnlock()
-		if !had {
-			continue
+		if _, ok := l.counts[k]; ok {
+			had = true
 		}
-		l.mu.Lock()
-		delete(l.counted, k)
-		delete(l.blocked, k)
-		l.mu.Unlock()
-		_ = l.store.ClearFailures(ctx, k)
 	}
+	l.mu.RUnlock()
+	if !had {
+		return
+	}
+	l.mu.Lock()
+	for _, k := range l.keys(ip, login) {
+		if _, ok := l.counts[k]; ok {
+			delete(l.counts, k)
+			delete(l.blocked, k)
+			delete(l.pending, k)
+			l.clear[k] = struct{}{}
+		}
+	}
+	l.mu.Unlock()
 }
 
 func (l *limiter) pruneLocked(now time.Time) {
+	for k, fc := range l.counts {
+		if now.Sub(fc.last) > 10*l.cfg.Duration {
+			delete(l.counts, k)
+		}
+	}
 	for k, u := range l.blocked {
 		if u.Before(now) {
 			delete(l.blocked, k)
 		}
 	}
-	if len(l.counted) > 100_000 {
-		// The database keeps the counts; forgetting them here only means
-		// a later success does not clear them early.
-		l.counted = make(map[string]struct{})
-	}
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
+// sync writes pending counts to the database and adopts the cooldowns the
+// database knows of, started here or on another node.
+func (l *limiter) sync(ctx context.Context) error {
+	if !l.enabled() {
+		return nil
 	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
+	l.mu.Lock()
+	pending, clear := l.pending, l.clear
+	l.pending, l.clear = map[string]int{}, map[string]struct{}{}
+	l.mu.Unlock()
+	now := l.now()
+	if len(pending) > 0 {
+		counts, err := l.store.AddFailures(ctx, pending, now, 10*l.cfg.Duration)
+		if err != nil {
+			return err
+		}
+		l.mu.Lock()
+		for k, n := range counts {
+			if fc := l.counts[k]; fc != nil && n > fc.n {
+				fc.n = n
+			}
+			if n >= l.cfg.After && l.blocked[k].Before(now.Add(l.cfg.Duration)) {
+				l.blocked[k] = now.Add(l.cfg.Duration)
+			}
+		}
+		l.mu.Unlock()
 	}
-	return string(b[i:])
+	for k := range clear {
+		if err := l.store.ClearFailures(ctx, k); err != nil {
+			return err
+		}
+	}
+	blocked, err := l.store.Blocked(ctx, l.cfg.After, now.Add(-l.cfg.Duration))
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	for k, last := range blocked {
+		if until := last.Add(l.cfg.Duration); until.After(l.blocked[k]) {
+			l.blocked[k] = until
+		}
+	}
+	l.mu.Unlock()
+	return nil
 }

@@ -187,6 +187,10 @@ func (s *Service) expiration(ctx context.Context, actor, owner *okapi.User, req 
 	if exp.IsZero() {
 		return exp, s.durationError("The API key must have an expiration date")
 	}
+	if !exp.After(now) {
+		// Odoo would make a key that never works; say so instead.
+		return exp, s.durationError("The expiration date must be in the future.")
+	}
 	groups, err := s.store.GroupsOf(ctx, owner.ID)
 	if err != nil {
 		return exp, err

@@ -76,21 +76,21 @@ func computeEmailFormatted(e *Env, ids []int64) (map[int64]any, error) {
 	return out, nil
 }
 
-// computeContactAddress joins the address lines.
+// computeContactAddress lays the address out as Odoo's default format
+// does: street, street2, "city state zip", country, one per line.
 func computeContactAddress(e *Env, ids []int64) (map[int64]any, error) {
 	raw, err := e.partnerCols(ids, "street", "street2", "city", "zip")
 	if err != nil {
 		return nil, err
 	}
+	countries, err := computeSQL("SELECT p.id, c.name FROM res_partner p JOIN res_country c ON c.id = p.country_id WHERE p.id IN (%s)")(e, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := map[int64]any{}
 	for id, c := range raw {
-		var lines []string
-		for _, l := range []string{c[0], c[1], strings.TrimSpace(c[2] + " " + c[3])} {
-			if l != "" {
-				lines = append(lines, l)
-			}
-		}
-		out[id] = strings.Join(lines, "\n")
+		country, _ := countries[id].(string)
+		out[id] = c[0] + "\n" + c[1] + "\n" + c[2] + "  " + c[3] + "\n" + country
 	}
 	return out, nil
 }

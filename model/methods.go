@@ -184,6 +184,13 @@ func intArg(a Args, name string, def int64) (int64, error) {
 	if v == nil || v == false {
 		return def, nil
 	}
+	// Odoo reads a limit of 0 as "no limit" (it only limits when truthy);
+	// clients such as odoo-await send it by default.
+	if name == "limit" {
+		if n, ok := toInt(v); ok && n == 0 {
+			return def, nil
+		}
+	}
 	n, ok := toInt(v)
 	if !ok || n < 0 && def >= 0 {
 		return 0, okapi.Errorf(okapi.ETypeError, "'%s' must be a non-negative integer, not %s", name, pyRepr(v))

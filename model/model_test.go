@@ -219,7 +219,7 @@ func TestCRUDAndRights(t *testing.T) {
 				t.Fatalf("unlink missing: %v", err)
 			}
 			// Rights: bob has no contact creation; portal sees only himself.
-			if _, err := f.reg.Execute(ctx, f.bob, "res.partner", "create", []any{map[string]any{"name": "x"}}, nil); okapi.ErrorMessage(err) != "You are not allowed to create 'Contact' (res.partner) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings\n\t- Extra Rights/Contact Creation\n\nContact your administrator to request access if necessary." {
+			if _, err := f.reg.Execute(ctx, f.bob, "res.partner", "create", []any{map[string]any{"name": "x"}}, nil); okapi.ErrorMessage(err) != "You are not allowed to create 'Contact' (res.partner) records.\n\nThis operation is allowed for the following groups:\n\t- Extra Rights/Contact Creation\n\nContact your administrator to request access if necessary." {
 				t.Fatalf("create without rights: %v", err)
 			}
 			if got := f.names(t, f.portal, l()); got != "Portal Pete" {
@@ -229,7 +229,7 @@ func TestCRUDAndRights(t *testing.T) {
 				t.Fatalf("portal read of another contact: %v", err)
 			}
 			if _, err := f.reg.Execute(ctx, f.alice, "res.users", "write", []any{[]any{okapi.AdminID}, map[string]any{"name": "Hacked"}}, nil); okapi.ErrorMessage(err) !=
-				"You are not allowed to modify 'User' (res.users) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Access Rights\n\t- Administration/Settings\n\nContact your administrator to request access if necessary." {
+				"You are not allowed to modify 'User' (res.users) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Access Rights\n\nContact your administrator to request access if necessary." {
 				t.Fatalf("alice writes admin: %v", err)
 			}
 			if _, err := f.reg.Execute(ctx, f.alice, "res.users", "write", []any{[]any{f.alice.ID}, map[string]any{"email": "a2@example.com"}}, nil); err != nil {

@@ -104,7 +104,7 @@ func partnerModel(p *okapi.Profile) *Model {
 		Name: "res.partner", Description: "Contact", Table: "res_partner",
 		Order: "complete_name, id desc", Parent: "parent_id",
 		Access: access(okapi.GroupUser, rRead, okapi.GroupPortal, rRead, okapi.GroupPublic, rRead,
-			okapi.GroupPartnerManager, rAll, okapi.GroupSystem, rAll),
+			okapi.GroupPartnerManager, rAll),
 		Rules: []Rule{{
 			Name: "res.partner: portal and public users see their own contact", Groups: []int64{okapi.GroupPortal, okapi.GroupPublic},
 			Perm:   Perm{Read: true, Write: true, Create: true, Unlink: true},
@@ -162,7 +162,7 @@ func partnerModel(p *okapi.Profile) *Model {
 			&Field{Name: "color", Type: Integer, String: "Color Index", Column: "color"},
 			fO2M("user_ids", "Users", "res.users", "partner_id"),
 			&Field{Name: "partner_share", Type: Boolean, String: "Share Partner", Readonly: true,
-				Compute: computeSQL("SELECT p.id, NOT EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id WHERE u.partner_id = p.id AND r.gid = 1) FROM res_partner p WHERE p.id IN (%s)")},
+				Compute: computeSQL("SELECT p.id, NOT EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id WHERE u.partner_id = p.id AND u.active = TRUE AND r.gid = 1) FROM res_partner p WHERE p.id IN (%s)")},
 			&Field{Name: "contact_address", Type: Char, String: "Complete Address", Readonly: true, Compute: computeContactAddress},
 			&Field{Name: "commercial_partner_id", Type: Many2one, String: "Commercial Entity", Relation: "res.partner", Readonly: true,
 				Compute: computeSQL("SELECT c.id, CASE WHEN p.id IS NOT NULL AND p.is_company THEN p.id ELSE c.id END FROM res_partner c LEFT JOIN res_partner p ON p.id = c.parent_id WHERE c.id IN (%s)")},
@@ -241,7 +241,7 @@ func usersModel(p *okapi.Profile) *Model {
 		Name: "res.users", Description: "User", Table: "res_users",
 		Order: "name, login", Inherits: "partner_id", InheritsTable: "res_partner",
 		Access: access(okapi.GroupUser, rRead, okapi.GroupPortal, rRead, okapi.GroupPublic, rRead,
-			okapi.GroupERPManager, rAll, okapi.GroupSystem, rAll),
+			okapi.GroupERPManager, rAll),
 		Rules: []Rule{{
 			Name: "res.users: portal and public users see themselves", Groups: []int64{okapi.GroupPortal, okapi.GroupPublic},
 			Perm:   Perm{Read: true, Write: true, Create: true, Unlink: true},

@@ -287,6 +287,10 @@ func (e *Env) complete(m *Model, p *readPlan, recs []okapi.Struct, ids []int64) 
 				if !ok {
 					v = emptyValue(f)
 				}
+				if n, isInt := v.(int64); isInt && f.Type == Boolean {
+					// SQLite gives booleans as integers.
+					v = n != 0
+				}
 				if f.Type == Many2one && p.load {
 					if id, ok := v.(int64); ok {
 						names, err := e.displayNames(f.Relation, []int64{id})

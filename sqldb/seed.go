@@ -98,8 +98,13 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) (seeded bool, err err
 					{2, "OdooBot", false, false, "partner_root"},
 					{3, "Administrator", false, true, "partner_admin"},
 				} {
+					// The company's own contact belongs to no company, as in Odoo.
+					var company any = int64(1)
+					if p.company {
+						company = nil
+					}
 					if err := exec(`INSERT INTO res_partner (id, name, complete_name, is_company, active, company_id, type, lang, create_date, write_date, create_uid, write_uid)
-						VALUES (?, ?, ?, ?, ?, 1, 'contact', 'en_US', ?, ?, 1, 1)`, p.id, p.name, p.name, p.company, p.active, now, now); err != nil {
+						VALUES (?, ?, ?, ?, ?, ?, 'contact', 'en_US', ?, ?, 1, 1)`, p.id, p.name, p.name, p.company, p.active, company, now, now); err != nil {
 						return err
 					}
 					if err := xmlid("base", p.xmlid, "res.partner", p.id); err != nil {

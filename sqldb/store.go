@@ -3,7 +3,11 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"html"
 	"strings"
 	"time"
 
@@ -151,8 +155,8 @@ func InsertUser(ctx context.Context, tx *Tx, nu okapi.NewUser) (int64, error) {
 		email = nu.Email
 	}
 	var pid int64
-	if err := tx.QueryRow(ctx, `INSERT INTO res_partner (name, complete_name, email, is_company, active, company_id, type, lang, create_date, write_date, create_uid, write_uid)
-		VALUES (?, ?, ?, FALSE, TRUE, 1, 'contact', 'en_US', ?, ?, ?, ?) RETURNING id`, name, name, email, now, now, creator, creator).Scan(&pid); err != nil {
+	if err := tx.QueryRow(ctx, `INSERT INTO res_partner (name, complete_name, email, is_company, active, type, lang, image_1920, create_date, write_date, create_uid, write_uid)
+		VALUES (?, ?, ?, FALSE, TRUE, 'contact', 'en_US', ?, ?, ?, ?, ?) RETURNING id`, name, name, email, Avatar(name, login), now, now, creator, creator).Scan(&pid); err != nil {
 		return 0, err
 	}
 	var pw any
@@ -168,6 +172,22 @@ func InsertUser(ctx context.Context, tx *Tx, nu okapi.NewUser) (int64, error) {
 		return 0, err
 	}
 	return id, SetUserKind(ctx, tx, id, nu.Kind, nu.Admin, nu.Defaults)
+}
+
+// Avatar is the picture a new user's contact gets, as Odoo gives one: the
+// initial on a coloured square, as a base64 SVG.
+func Avatar(name, seed string) string {
+	initial := "?"
+	for _, r := range strings.TrimSpace(name) {
+		initial = strings.ToUpper(string(r))
+		break
+	}
+	h := fnv.New32a()
+	h.Write([]byte(seed))
+	svg := fmt.Sprintf("<?xml version='1.0' encoding='UTF-8' ?><svg height='180' width='180' xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink'>"+
+		"<rect fill='hsl(%d, 49%%, 45%%)' height='180' width='180'/><text fill='#ffffff' font-size='96' text-anchor='middle' x='90' y='125' font-family='sans-serif'>%s</text></svg>",
+		h.Sum32()%360, html.EscapeString(initial))
+	return base64.StdEncoding.EncodeToString([]byte(svg))
 }
 
 // SetUserKind puts a user in the groups of a kind: internal users in
@@ -285,10 +305,16 @@ func (s *Store) ListUsers(ctx context.Context) ([]*okapi.User, error) {
 
 // KeyCandidates implements okapi.KeyStore.
 func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) ([]okapi.KeyCandidate, error) {
-	rows, err := s.db.Query(ctx, `SELECT k.id, k.user_id, COALESCE(k.scope, ''), k.key_hash, k.expiration_date
-		FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id
-		WHERE k.key_index = ? AND u.active = TRUE AND (k.expiration_date IS NULL OR k.expiration_date >= ?)`,
-		index, FormatTime(now))
+	var rows *sql.Rows
+	var err error
+	if now.IsZero() {
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+			FROM res_users_apikeys WHERE key_index = ?`, index)
+	} else {
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+			FROM res_users_apikeys WHERE key_index = ? AND (expiration_date IS NULL OR expiration_date >= ?)`,
+			index, FormatTime(now))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -380,16 +406,37 @@ func (s *Store) DeleteKey(ctx context.Context, id int64, audit okapi.AuditEntry)
 	return k, err
 }
 
-// DeleteKey removes a key inside tx and returns it.
+// DeleteKey revokes a key inside tx: it deletes the row, leaving a
+// tombstone, and returns the key.
 func DeleteKey(ctx context.Context, tx *Tx, id int64) (*okapi.Key, error) {
 	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM res_users_apikeys WHERE id = ?`, id); err != nil {
-		return nil, err
+	return k, deleteKeyRow(ctx, tx, k, "revoked")
+}
+
+func deleteKeyRow(ctx context.Context, tx *Tx, k *okapi.Key, reason string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO key_tombstones (key_hash, key_id, user_id, name, reason, deleted_at)
+		SELECT key_hash, id, user_id, name, ?, ? FROM res_users_apikeys WHERE id = ?
+		ON CONFLICT (key_hash) DO NOTHING`, reason, FormatTime(Now()), k.ID); err != nil {
+		return err
 	}
-	return k, nil
+	_, err := tx.Exec(ctx, `DELETE FROM res_users_apikeys WHERE id = ?`, k.ID)
+	return err
+}
+
+// Tombstone implements okapi.KeyStore.
+func (s *Store) Tombstone(ctx context.Context, hash string) (*okapi.Tombstone, error) {
+	var t okapi.Tombstone
+	var at NullTime
+	err := s.db.QueryRow(ctx, `SELECT key_id, user_id, name, reason, deleted_at FROM key_tombstones WHERE key_hash = ?`, hash).
+		Scan(&t.KeyID, &t.UserID, &t.Name, &t.Reason, &at)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	t.DeletedAt = at.Time
+	return &t, nil
 }
 
 // ListKeys implements okapi.KeyStore.
@@ -446,7 +493,7 @@ func (s *Store) DeleteExpiredKeys(ctx context.Context, now time.Time) ([]*okapi.
 			return err
 		}
 		for _, k := range out {
-			if _, err := tx.Exec(ctx, `DELETE FROM res_users_apikeys WHERE id = ?`, k.ID); err != nil {
+			if err := deleteKeyRow(ctx, tx, k, "expired"); err != nil {
 				return err
 			}
 			if err := addAudit(ctx, tx, okapi.AuditEntry{At: now, Kind: okapi.AuditKeyExpired, UserID: k.UserID, KeyID: k.ID,
@@ -507,9 +554,12 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 }
 
 // PruneEvents implements okapi.EventStore. The newest event is always kept
-// so that sequence numbers never restart.
+// so that sequence numbers never restart. Tombstones are kept 90 days.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
 	return s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM key_tombstones WHERE deleted_at < ?`, FormatTime(before.AddDate(0, 0, -90))); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM auth_events WHERE at < ? AND seq < (SELECT MAX(seq) FROM auth_events)`, FormatTime(before))
 		return err
 	})
@@ -518,6 +568,18 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
 // AddAudit implements okapi.AuditStore.
 func (s *Store) AddAudit(ctx context.Context, e okapi.AuditEntry) error {
 	return s.db.Write(ctx, func(tx *Tx) error { return addAudit(ctx, tx, e) })
+}
+
+// AddAudits implements okapi.AuditStore.
+func (s *Store) AddAudits(ctx context.Context, es []okapi.AuditEntry) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		for _, e := range es {
+			if err := addAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // AddAudit writes an audit entry inside tx.
@@ -591,6 +653,16 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 		return "", nil
 	}
 	return v, err
+}
+
+// SetSystemName names the system user's contact as the played version does
+// ("OdooBot" up to 18, "System" from 19), since records it made show it.
+func (s *Store) SetSystemName(ctx context.Context, name string) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE res_partner SET name = ?, complete_name = ? WHERE id = (SELECT partner_id FROM res_users WHERE id = ?) AND name <> ?`,
+			name, name, okapi.SuperuserID, name)
+		return err
+	})
 }
 
 // SetMeta stores value under key.
@@ -669,31 +741,53 @@ func (s *Store) PruneSessions(ctx context.Context, idleBefore time.Time) error {
 	})
 }
 
-// AddFailure implements okapi.FailureStore. A failure older than window
-// starts a new count.
-func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
-	var count int
+// AddFailures implements okapi.FailureStore, in one transaction.
+func (s *Store) AddFailures(ctx context.Context, n map[string]int, now time.Time, window time.Duration) (map[string]int, error) {
+	out := make(map[string]int, len(n))
 	err := s.db.Write(ctx, func(tx *Tx) error {
-		var last NullTime
-		err := tx.QueryRow(ctx, `SELECT count, last_at FROM login_failures WHERE key = ?`, key).Scan(&count, &last)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			count = 1
-			_, err = tx.Exec(ctx, `INSERT INTO login_failures (key, count, first_at, last_at) VALUES (?, 1, ?, ?)`, key, FormatTime(now), FormatTime(now))
-			return err
-		case err != nil:
-			return err
+		for key, add := range n {
+			var count int
+			var last NullTime
+			err := tx.QueryRow(ctx, `SELECT count, last_at FROM login_failures WHERE key = ?`, key).Scan(&count, &last)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				_, err = tx.Exec(ctx, `INSERT INTO login_failures (key, count, first_at, last_at) VALUES (?, ?, ?, ?)`, key, add, FormatTime(now), FormatTime(now))
+				count = add
+			case err != nil:
+			case window > 0 && now.Sub(last.Time) > window:
+				_, err = tx.Exec(ctx, `UPDATE login_failures SET count = ?, first_at = ?, last_at = ? WHERE key = ?`, add, FormatTime(now), FormatTime(now), key)
+				count = add
+			default:
+				count += add
+				_, err = tx.Exec(ctx, `UPDATE login_failures SET count = ?, last_at = ? WHERE key = ?`, count, FormatTime(now), key)
+			}
+			if err != nil {
+				return err
+			}
+			out[key] = count
 		}
-		if window > 0 && now.Sub(last.Time) > window {
-			count = 1
-			_, err = tx.Exec(ctx, `UPDATE login_failures SET count = 1, first_at = ?, last_at = ? WHERE key = ?`, FormatTime(now), FormatTime(now), key)
-			return err
-		}
-		count++
-		_, err = tx.Exec(ctx, `UPDATE login_failures SET count = ?, last_at = ? WHERE key = ?`, count, FormatTime(now), key)
-		return err
+		return nil
 	})
-	return count, err
+	return out, err
+}
+
+// Blocked implements okapi.FailureStore.
+func (s *Store) Blocked(ctx context.Context, after int, since time.Time) (map[string]time.Time, error) {
+	rows, err := s.db.Query(ctx, `SELECT key, last_at FROM login_failures WHERE count >= ? AND last_at >= ?`, after, FormatTime(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var k string
+		var last NullTime
+		if err := rows.Scan(&k, &last); err != nil {
+			return nil, err
+		}
+		out[k] = last.Time
+	}
+	return out, rows.Err()
 }
 
 // Failures implements okapi.FailureStore.

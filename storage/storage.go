@@ -30,7 +30,13 @@ type Options struct {
 	AdminPassword string
 	// Synchronous is SQLite's synchronous setting (NORMAL or FULL).
 	Synchronous string
+	// MustExist refuses to create a new database: the command line works
+	// on a database a server made, which printed the admin password.
+	MustExist bool
 }
+
+// ErrNoDatabase is returned with MustExist when there is no database yet.
+var ErrNoDatabase = fmt.Errorf("no Okapi database here yet: start the server once (okapi serve) to create it")
 
 // Opened is an open store.
 type Opened struct {
@@ -62,6 +68,11 @@ func Open(ctx context.Context, opt Options) (*Opened, error) {
 		if opt.DataDir == "" {
 			return nil, fmt.Errorf("no data folder given")
 		}
+		if opt.MustExist {
+			if _, err := os.Stat(filepath.Join(opt.DataDir, sqlite.FileName)); err != nil {
+				return nil, ErrNoDatabase
+			}
+		}
 		db, err = sqlite.Open(ctx, opt.DataDir, sqlite.Options{Synchronous: opt.Synchronous})
 	case IsPostgres(opt.URL):
 		db, err = postgres.Open(ctx, opt.URL)
@@ -79,6 +90,10 @@ func Open(ctx context.Context, opt Options) (*Opened, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if !done && opt.MustExist {
+		st.Close()
+		return nil, ErrNoDatabase
 	}
 	if !done {
 		pw := opt.AdminPassword

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,7 @@ func Run(t *testing.T, dialect string) {
 		{"AuthImportedOdooKey", testImportedKey},
 		{"AuthPolicy18", testPolicy18},
 		{"AuthConcurrent", testConcurrent},
+		{"AuthKeyStatus", testKeyStatus},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,13 +190,6 @@ func testKeys(t *testing.T, st *sqldb.Store) {
 	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(fPlain), now); len(c) != 1 || !c[0].Expiration.Equal(fk.ExpirationDate) {
 		t.Fatalf("future key candidates = %+v", c)
 	}
-	if err := st.SetActive(ctx, alice.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(plain), now); len(c) != 0 {
-		t.Fatal("a key of an archived user is a candidate")
-	}
-	st.SetActive(ctx, alice.ID, true)
 
 	keys, err := st.ListKeys(ctx, alice.ID)
 	if err != nil || len(keys) != 3 || keys[0].Name != "future" || keys[0].Login != "alice" {
@@ -317,13 +312,17 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 		t.Fatalf("deleted session: %v", err)
 	}
 	for i := 1; i <= 3; i++ {
-		n, err := st.AddFailure(ctx, "ip:1.2.3.4", now, time.Minute)
-		if err != nil || n != i {
-			t.Fatalf("failure %d counted as %d, %v", i, n, err)
+		got, err := st.AddFailures(ctx, map[string]int{"ip:1.2.3.4": 2, "login:alice": 1}, now, time.Minute)
+		if err != nil || got["ip:1.2.3.4"] != 2*i || got["login:alice"] != i {
+			t.Fatalf("failure batch %d counted as %v, %v", i, got, err)
 		}
 	}
-	if n, _ := st.AddFailure(ctx, "ip:1.2.3.4", now.Add(2*time.Minute), time.Minute); n != 1 {
-		t.Fatalf("a failure after the window restarts the count, got %d", n)
+	if got, _ := st.AddFailures(ctx, map[string]int{"ip:1.2.3.4": 1}, now.Add(2*time.Minute), time.Minute); got["ip:1.2.3.4"] != 1 {
+		t.Fatalf("a failure after the window restarts the count, got %v", got)
+	}
+	blocked, err := st.Blocked(ctx, 3, now.Add(-time.Minute))
+	if err != nil || len(blocked) != 1 || !blocked["login:alice"].Equal(now) {
+		t.Fatalf("Blocked = %v, %v; want login:alice at %v", blocked, err, now)
 	}
 	st.ClearFailures(ctx, "ip:1.2.3.4")
 	if n, _, _ := st.Failures(ctx, "ip:1.2.3.4"); n != 0 {
@@ -633,4 +632,50 @@ func testConcurrent(t *testing.T, st *sqldb.Store) {
 	if n, _ := st.CountKeys(ctx); n != 40 {
 		t.Fatalf("%d keys left, want 40", n)
 	}
+}
+
+func testKeyStatus(t *testing.T, st *sqldb.Store) {
+	now := time.Now().UTC()
+	clock := func() time.Time { return now }
+	s := newService(t, st, 18, clock)
+	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
+	bob, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "bob"})
+	key := func(uid int64, req auth.KeyRequest) string {
+		req.UserID = uid
+		k, _, err := s.CreateKey(ctx, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	valid := key(alice.ID, auth.KeyRequest{Name: "valid"})
+	scoped := key(alice.ID, auth.KeyRequest{Name: "plugin", Scope: "odoo.plugin.outlook"})
+	short := key(alice.ID, auth.KeyRequest{Name: "short", Days: 1})
+	revoked := key(alice.ID, auth.KeyRequest{Name: "gone"})
+	bobs := key(bob.ID, auth.KeyRequest{Name: "bob's"})
+	keys, _ := s.Keys(ctx, nil, alice.ID)
+	for _, k := range keys {
+		if k.Name == "gone" {
+			s.RevokeKey(ctx, nil, k.ID, "")
+		}
+	}
+	s.SetActive(ctx, nil, bob.ID, false)
+	check := func(what, login, secret, want, wantLogin string) {
+		t.Helper()
+		got, err := s.KeyStatus(ctx, login, secret, "")
+		if err != nil || got.Status != want || got.Login != wantLogin {
+			t.Fatalf("%s: %+v, %v; want %s of %q", what, got, err, want, wantLogin)
+		}
+	}
+	check("valid", "alice", valid, auth.StateValid, "alice")
+	check("other user", "bob", valid, auth.StateOtherUser, "alice")
+	check("scoped", "alice", scoped, auth.StateScoped, "alice")
+	check("revoked", "alice", revoked, auth.StateRevoked, "alice")
+	check("archived user", "bob", bobs, auth.StateArchivedUser, "bob")
+	check("unknown", "alice", strings.Repeat("a", 40), auth.StateUnknown, "")
+	check("not a key", "alice", valid+" ", auth.StateNotAKey, "")
+	now = now.Add(72 * time.Hour)
+	check("expired", "alice", short, auth.StateExpired, "alice")
+	s.CleanupExpired(ctx)
+	check("expired and cleaned up", "alice", short, auth.StateExpired, "alice")
 }

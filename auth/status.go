@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+)
+
+// Key states that KeyStatus reports to the holder of a key.
+const (
+	StateValid        = "valid"
+	StateExpired      = "expired"
+	StateRevoked      = "revoked"
+	StateUnknown      = "unknown"
+	StateOtherUser    = "other_user"
+	StateArchivedUser = "archived_user"
+	StateScoped       = "scoped"
+	StateNotAKey      = "not_a_key"
+)
+
+// KeyState is what the holder of a key may learn about it, to fix their
+// connection: real Odoo answers every one of these with the same bare
+// "Access Denied". Someone guessing learns nothing: a key they do not hold is
+// simply unknown, and counts towards their cooldown.
+type KeyState struct {
+	Status  string
+	Login   string // the key's owner
+	KeyName string
+	Scope   string
+	Expires time.Time // when it expires or expired
+	When    time.Time // when it was revoked or deleted
+}
+
+// KeyStatus tells the holder of secretText what state their key is in, as
+// presented with login (empty: any).
+func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (KeyState, error) {
+	if !okapi.LooksLikeKey(secretText) {
+		return KeyState{Status: StateNotAKey}, nil
+	}
+	if err := s.limiter.check(ctx, ip, ""); err != nil {
+		return KeyState{}, err
+	}
+	d := s.hasher.Digest(secretText)
+	cands, err := s.store.KeyCandidates(ctx, okapi.KeyIndex(secretText), time.Time{})
+	if err != nil {
+		return KeyState{}, err
+	}
+	for _, c := range cands {
+		if ok, _ := s.hasher.VerifyKey(secretText, d, c.Hash); !ok {
+			continue
+		}
+		owner, err := s.User(ctx, c.UserID)
+		if err != nil {
+			return KeyState{}, err
+		}
+		k, err := s.store.KeyByID(ctx, c.ID)
+		if err != nil {
+			return KeyState{}, err
+		}
+		st := KeyState{Login: owner.Login, KeyName: k.Name, Scope: c.Scope, Expires: c.Expiration}
+		switch {
+		case !owner.Active:
+			st.Status = StateArchivedUser
+		case !c.Expiration.IsZero() && s.now().After(c.Expiration):
+			st.Status = StateExpired
+		case !okapi.ScopeMatches(c.Scope, okapi.ScopeRPC):
+			st.Status = StateScoped
+		case login != "" && owner.Login != login:
+			st.Status = StateOtherUser
+		default:
+			st.Status = StateValid
+		}
+		return st, nil
+	}
+	t, err := s.store.Tombstone(ctx, d.Encode())
+	if errors.Is(err, okapi.ErrNotFound) {
+		s.fail(ctx, "key_status", ip, "", login, "unknown key")
+		return KeyState{Status: StateUnknown}, nil
+	}
+	if err != nil {
+		return KeyState{}, err
+	}
+	st := KeyState{Status: StateRevoked, KeyName: t.Name, When: t.DeletedAt}
+	if t.Reason == "expired" {
+		st.Status = StateExpired
+	}
+	if u, err := s.store.UserByID(ctx, t.UserID); err == nil {
+		st.Login = u.Login
+	}
+	return st, nil
+}
