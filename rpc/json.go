@@ -1,0 +1,238 @@
+package rpc
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/rpc/jsonrpc"
+)
+
+// eSessionExpired is the web client's "Odoo Session Expired" (code 100).
+const eSessionExpired okapi.Code = "odoo.http.SessionExpiredException"
+
+// jsonFunc handles the params of one JSON-RPC route.
+type jsonFunc func(w http.ResponseWriter, r *http.Request, params map[string]any) (any, error)
+
+// handleJSONRPC serves /jsonrpc: {"service", "method", "args"}.
+func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
+	h.jsonRoute(func(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
+		service, _ := p["service"].(string)
+		method, _ := p["method"].(string)
+		var args []any
+		switch a := p["args"].(type) {
+		case []any:
+			args = a
+		case nil:
+		default:
+			return nil, okapi.Errorf(okapi.ETypeError, "args must be a list")
+		}
+		return h.dispatch(r.Context(), service, method, args, h.cfg.ClientIP(r))
+	})(w, r)
+}
+
+// isJSONType reports a JSON-RPC content type.
+func isJSONType(ct string, rpc bool) bool {
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	return mt == "application/json" || rpc && mt == "application/json-rpc"
+}
+
+// jsonRoute wraps a JSON-RPC route: the content-type check, the envelope,
+// and the answer or error in Odoo's shape for the profile.
+func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !isJSONType(r.Header.Get("Content-Type"), true) {
+			h.wrongJSONType(w, r.URL.Path)
+			return
+		}
+		body := getBuf()
+		defer putBuf(body)
+		if err := h.readBody(r, body); err != nil {
+			if errors.Is(err, errTooLarge) {
+				TooLarge(w, h.cfg.MaxBody)
+			}
+			return
+		}
+		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)
+		if err != nil {
+			http.Error(w, "Invalid JSON data", http.StatusBadRequest)
+			return
+		}
+		if req.Params == nil {
+			req.Params = map[string]any{}
+		}
+		result, err := fn(w, r, req.Params)
+		out := getBuf()
+		defer putBuf(out)
+		if err != nil {
+			*out, err = h.appendJSONError(*out, req.ID, h.wireError(r, err))
+		} else {
+			*out, err = jsonrpc.AppendResult(*out, req.ID, result)
+		}
+		if err != nil {
+			h.log.Error("encoding a JSON-RPC answer failed", "err", err)
+			*out, _ = h.appendJSONError((*out)[:0], req.ID, &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"})
+		}
+		writeJSON(w, http.StatusOK, *out)
+	}
+}
+
+// wrongJSONType is werkzeug's page for a JSON route reached without JSON:
+// 400 up to 18, 415 (with the Accept header) from 19.
+func (h *Handler) wrongJSONType(w http.ResponseWriter, path string) {
+	route := htmlEscape(path)
+	if h.profile.Version >= 19 {
+		w.Header().Set("Accept", "application/json, application/json-rpc")
+		htmlError(w, http.StatusUnsupportedMediaType, "Unsupported Media Type",
+			"Request inferred type is compatible with [&#39;http&#39;] but &#39;"+route+"&#39; is type=&#39;jsonrpc&#39;.<br><br>Please verify the Content-Type request header and try again.")
+		return
+	}
+	htmlError(w, http.StatusBadRequest, "Bad Request",
+		"Request inferred type is compatible with [&#39;http&#39;] but &#39;"+route+"&#39; is type=&#39;json&#39;.")
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	hd := w.Header()
+	hd["Content-Type"] = []string{"application/json; charset=utf-8"}
+	hd["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// appendJSONError writes Odoo's JSON-RPC error object: code 200 (0 from 19),
+// "Odoo Server Error", and data with the exception's name, message and
+// arguments; "debug" holds one clean line where Odoo puts a traceback.
+func (h *Handler) appendJSONError(dst []byte, id jsonrpc.RawID, e *okapi.Error) ([]byte, error) {
+	code, msg := h.profile.JSONRPCErrorCode, "Odoo Server Error"
+	name := string(e.Code)
+	message := e.Message
+	if e.Code == eSessionExpired {
+		code, msg = 100, "Odoo Session Expired"
+	}
+	args := e.Args
+	if args == nil {
+		args = []any{message}
+	}
+	debug := pyName(e.Code) + ": " + message + "\n"
+	var data okapi.Struct
+	if h.profile.DebugFirst {
+		data = okapi.Struct{{Name: "name", Value: name}, {Name: "debug", Value: debug}, {Name: "message", Value: message},
+			{Name: "arguments", Value: args}, {Name: "context", Value: okapi.Struct{}}}
+	} else {
+		data = okapi.Struct{{Name: "name", Value: name}, {Name: "message", Value: message}, {Name: "arguments", Value: args},
+			{Name: "context", Value: okapi.Struct{}}, {Name: "debug", Value: debug}}
+	}
+	return jsonrpc.AppendError(dst, id, code, msg, data)
+}
+
+// sessionAuthenticate is /web/session/authenticate: an interactive login,
+// so the password only — an API key is refused there, as in Odoo.
+func (h *Handler) sessionAuthenticate(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
+	db, _ := p["db"].(string)
+	if db != "" && db != h.cfg.DBName {
+		return nil, okapi.Errorf(okapi.EAccess, "Database not found.")
+	}
+	login, _ := p["login"].(string)
+	password, _ := p["password"].(string)
+	u, err := h.cfg.Auth.LoginInteractive(r.Context(), login, password, h.cfg.ClientIP(r))
+	if err != nil {
+		return nil, err
+	}
+	if h.cfg.Sessions != nil {
+		if _, err := h.cfg.Sessions.StartSession(w, r, u); err != nil {
+			return nil, err
+		}
+	}
+	return h.sessionStruct(u), nil
+}
+
+// sessionStruct is the part of Odoo's session_info that clients read.
+func (h *Handler) sessionStruct(u *okapi.User) okapi.Struct {
+	ctx := okapi.Struct{{Name: "lang", Value: "en_US"}, {Name: "tz", Value: false}, {Name: "uid", Value: u.ID}}
+	company := okapi.Struct{{Name: "id", Value: okapi.MainCompanyID}, {Name: "name", Value: "My Company"}, {Name: "sequence", Value: int64(0)},
+		{Name: "child_ids", Value: []any{}}, {Name: "parent_id", Value: false}}
+	return okapi.Struct{
+		{Name: "uid", Value: u.ID},
+		{Name: "is_system", Value: u.Admin()},
+		{Name: "is_admin", Value: u.InGroup(okapi.GroupERPManager)},
+		{Name: "is_public", Value: false},
+		{Name: "is_internal_user", Value: u.Internal()},
+		{Name: "user_context", Value: ctx},
+		{Name: "db", Value: h.cfg.DBName},
+		{Name: "server_version", Value: h.profile.ServerVersion},
+		{Name: "server_version_info", Value: h.profile.ServerVersionInfo},
+		{Name: "name", Value: u.Name},
+		{Name: "username", Value: u.Login},
+		{Name: "partner_display_name", Value: u.Name},
+		{Name: "partner_id", Value: u.PartnerID},
+		{Name: "user_companies", Value: okapi.Struct{{Name: "current_company", Value: okapi.MainCompanyID},
+			{Name: "allowed_companies", Value: okapi.Struct{{Name: "1", Value: company}}}}},
+	}
+}
+
+func sessionExpired() error {
+	return &okapi.Error{Code: eSessionExpired, Message: "Session expired", Args: []any{"Session expired"}}
+}
+
+func (h *Handler) sessionUser(r *http.Request) (*okapi.User, error) {
+	if h.cfg.Sessions == nil {
+		return nil, sessionExpired()
+	}
+	u, _, ok := h.cfg.Sessions.CurrentUser(r)
+	if !ok {
+		return nil, sessionExpired()
+	}
+	return u, nil
+}
+
+func (h *Handler) sessionInfo(w http.ResponseWriter, r *http.Request, _ map[string]any) (any, error) {
+	u, err := h.sessionUser(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.sessionStruct(u), nil
+}
+
+func (h *Handler) sessionDestroy(w http.ResponseWriter, r *http.Request, _ map[string]any) (any, error) {
+	if h.cfg.Sessions != nil {
+		h.cfg.Sessions.EndSession(w, r)
+	}
+	return nil, nil
+}
+
+// callKw is /web/dataset/call_kw: the web client's model calls, with the
+// session's user.
+func (h *Handler) callKw(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
+	u, err := h.sessionUser(r)
+	if err != nil {
+		return nil, err
+	}
+	model, _ := p["model"].(string)
+	method, _ := p["method"].(string)
+	args, _ := p["args"].([]any)
+	kwargs, _ := p["kwargs"].(map[string]any)
+	return h.cfg.Models.Execute(r.Context(), u, model, method, args, kwargs)
+}
+
+func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[string]any) (any, error) {
+	return h.profile.VersionStruct(), nil
+}
+
+// handleVersion serves GET /web/version and /json/version (19); earlier
+// versions have no such route.
+func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
+	if !h.profile.JSON2 {
+		if r.URL.Path == "/json/version" {
+			loginRedirect(w, r)
+			return
+		}
+		notFoundPage(w)
+		return
+	}
+	out := getBuf()
+	defer putBuf(out)
+	*out, _ = jsonrpc.AppendValue(*out, okapi.Struct{{Name: "version_info", Value: h.profile.ServerVersionInfo}, {Name: "version", Value: h.profile.ServerVersion}})
+	writeJSON(w, http.StatusOK, *out)
+}

@@ -1,0 +1,232 @@
+// Package rpc serves Odoo's external API: XML-RPC on /xmlrpc and
+// /xmlrpc/2, JSON-RPC on /jsonrpc, the session endpoints of the web client,
+// and (profile 19) JSON-2 on /json/2. Each handler decodes, checks the
+// credential through the auth service, calls the model layer, and encodes the
+// answer or the error in the shape Odoo gives on that path; no handler holds a
+// rule of its own. Errors are translated once per transport, from the code of
+// okapi.Error; anything without a code is logged and answered as an internal
+// error, never with its text.
+package rpc
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/model"
+)
+
+// Sessions is what the RPC layer needs from the web pages' sessions.
+type Sessions interface {
+	StartSession(w http.ResponseWriter, r *http.Request, u *okapi.User) (*okapi.Session, error)
+	CurrentUser(r *http.Request) (*okapi.User, *okapi.Session, bool)
+	EndSession(w http.ResponseWriter, r *http.Request)
+}
+
+// Config is what the RPC layer needs.
+type Config struct {
+	Auth     *auth.Service
+	Models   *model.Registry
+	Profile  *okapi.Profile
+	DBName   string
+	Log      *slog.Logger
+	Sessions Sessions
+	ClientIP func(*http.Request) string
+	// MaxBody bounds request bodies (the server's middleware also does).
+	MaxBody int64
+	// NoListDB refuses db.list, as Odoo's list_db = False does.
+	NoListDB bool
+}
+
+// Handler serves the RPC endpoints.
+type Handler struct {
+	cfg     Config
+	log     *slog.Logger
+	profile *okapi.Profile
+}
+
+// New returns the RPC handler.
+func New(cfg Config) *Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 10 << 20
+	}
+	return &Handler{cfg: cfg, log: cfg.Log, profile: cfg.Profile}
+}
+
+// Register mounts the endpoints on mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("/xmlrpc/2/{service}", h.handleXMLRPC)
+	mux.HandleFunc("/xmlrpc/{service}", h.handleXMLRPC)
+	mux.HandleFunc("/jsonrpc", h.handleJSONRPC)
+	mux.HandleFunc("/web/session/authenticate", h.jsonRoute(h.sessionAuthenticate))
+	mux.HandleFunc("/web/session/get_session_info", h.jsonRoute(h.sessionInfo))
+	mux.HandleFunc("/web/session/destroy", h.jsonRoute(h.sessionDestroy))
+	mux.HandleFunc("/web/dataset/call_kw", h.jsonRoute(h.callKw))
+	mux.HandleFunc("/web/dataset/call_kw/{path...}", h.jsonRoute(h.callKw))
+	mux.HandleFunc("/web/webclient/version_info", h.jsonRoute(h.versionInfo))
+	mux.HandleFunc("/web/version", h.handleVersion)
+	mux.HandleFunc("/json/version", h.handleVersion)
+	mux.HandleFunc("/json/2/{model}/{method}", h.handleJSON2)
+	mux.HandleFunc("/json/2", h.handleJSON2Elsewhere)
+	mux.HandleFunc("/json/2/{path...}", h.handleJSON2Elsewhere)
+	mux.HandleFunc("GET "+InfoPath, h.handleInfo)
+	mux.HandleFunc(KeyStatusPath, h.handleKeyStatus)
+}
+
+// bufPool recycles body and answer buffers: each request needs two, and
+// allocating them would dominate the cost of a cached authenticate.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 1<<20 {
+		return // do not keep a huge answer's buffer around
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+// errTooLarge is returned by readBody for a body over the limit.
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the whole body into buf, bounded by the limit.
+func (h *Handler) readBody(r *http.Request, buf *[]byte) error {
+	if r.ContentLength > h.cfg.MaxBody {
+		return errTooLarge
+	}
+	lr := io.LimitReader(r.Body, h.cfg.MaxBody+1)
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return errTooLarge
+			}
+			return err
+		}
+	}
+	*buf = b
+	if int64(len(b)) > h.cfg.MaxBody {
+		return errTooLarge
+	}
+	return nil
+}
+
+// TooLarge answers a request whose body is over max bytes: 413 with a
+// message that says the limit.
+func TooLarge(w http.ResponseWriter, max int64) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, "Request body too large: the limit is "+formatSize(max)+".", http.StatusRequestEntityTooLarge)
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// pyName is an exception's name as a Python traceback's last line shows it.
+func pyName(c okapi.Code) string {
+	return strings.TrimPrefix(string(c), "builtins.")
+}
+
+// wireError turns any error into the *okapi.Error a transport may show,
+// logging what has no code.
+func (h *Handler) wireError(r *http.Request, err error) *okapi.Error {
+	if e := okapi.AsError(err); e != nil && e.Code != okapi.EInternal {
+		return e
+	}
+	if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
+		return &okapi.Error{Code: okapi.EInternal, Message: "The request was cancelled."}
+	}
+	h.log.Error("internal error", "path", r.URL.Path, "err", err)
+	return &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"}
+}
+
+// htmlError writes one of werkzeug's plain HTML error pages.
+func htmlError(w http.ResponseWriter, status int, title, text string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, "<!doctype html>\n<html lang=en>\n<title>"+itoa(int64(status))+" "+title+"</title>\n<h1>"+title+"</h1>\n<p>"+text+"</p>\n")
+}
+
+func notFoundPage(w http.ResponseWriter) {
+	htmlError(w, http.StatusNotFound, "Not Found", "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.")
+}
+
+// loginRedirect is how Odoo up to 18 answers a user route it does not have
+// without a session: to the login page.
+func loginRedirect(w http.ResponseWriter, r *http.Request) {
+	target := "/web/login?redirect=" + urlQueryEscape(r.URL.Path+"?"+r.URL.RawQuery)
+	w.Header().Set("Location", target)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusSeeOther)
+	io.WriteString(w, "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href=\""+
+		htmlEscape(target)+"\">"+htmlEscape(target)+"</a>. If not, click the link.\n")
+}
+
+func urlQueryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
