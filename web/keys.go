@@ -1,0 +1,346 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
+)
+
+// surface is a place where keys are listed, created and revoked: the
+// preferences dialog, the portal's /my/security page, and Settings → Manage
+// API Keys. Each draws its own page; the steps are the same everywhere:
+// the identity check, the "New API Key" dialog, "API Key Ready" shown once,
+// and the revocation.
+type surface struct {
+	level access
+	// base+"/identity" is the identity check.
+	base string
+	// keys+"/new" is the "New API Key" dialog, POST keys creates,
+	// keys+"/ready/{token}" shows the key, POST keys+"/{id}/delete" revokes.
+	keys string
+	// back is where Cancel, Done! and a revocation return.
+	back   string
+	create bool
+	// Words of the dialogs, which differ between the web client and the
+	// portal's own dialogs.
+	identityTitle          string
+	generate, cancel, done string
+	// durations returns the duration selector's options (nil: none, the
+	// key gets defaultDays).
+	durations   func(auth.KeyPolicy) []okapi.Duration
+	defaultDays int
+	// show draws the surface's page with a dialog open over it.
+	show func(rq *request, status int, d *Dialogs) error
+}
+
+// Dialogs are the dialogs a page may have open over it; at most one is set.
+type Dialogs struct {
+	Identity *IdentityDialog
+	NewKey   *NewKeyDialog
+	Ready    *ReadyDialog
+	Password *PasswordDialog
+}
+
+// Open reports whether a dialog is open.
+func (d Dialogs) Open() bool {
+	return d.Identity != nil || d.NewKey != nil || d.Ready != nil || d.Password != nil
+}
+
+// IdentityDialog is Odoo's identity check ("Security Control", 19 "Access
+// Control"): the password again before a sensitive action.
+type IdentityDialog struct {
+	Title       string
+	Heading     string
+	Placeholder string
+	Cancel      string
+	Action      string
+	CancelURL   string
+	Do          string // what runs once the password is right: "new" or "delete"
+	KeyID       int64
+	Error       string
+}
+
+// NewKeyDialog is the "New API Key" dialog.
+type NewKeyDialog struct {
+	Action    string
+	CancelURL string
+	Generate  string
+	Cancel    string
+	Name      string
+	// Durations are the options of the selector (18+); empty: no selector.
+	Durations []DurationOption
+	// Custom: "Custom Date" is offered, with its date field.
+	Custom     bool
+	CustomDate string // yyyy-mm-dd
+	MinDate    string
+	// PersistentHint tells someone who may not create persistent keys what
+	// to do instead.
+	PersistentHint string
+	Error          string
+}
+
+// DurationOption is one option of the duration selector.
+type DurationOption struct {
+	Days     int
+	Label    string
+	Selected bool
+}
+
+// ReadyDialog is "API Key Ready", which shows a new key once.
+type ReadyDialog struct {
+	Key     string // empty: the key was shown already
+	DoneURL string
+	Done    string
+}
+
+// KeyRow is a key as the lists and cards show it.
+type KeyRow struct {
+	ID         int64
+	Name       string
+	Scope      string
+	Created    time.Time
+	Expires    time.Time
+	LastUsed   time.Time
+	LastUsedIP string
+	Login      string
+	UserName   string
+	DeleteURL  string
+}
+
+func keyRows(keys []*okapi.Key, s *surface) []KeyRow {
+	rows := make([]KeyRow, 0, len(keys))
+	for _, k := range keys {
+		rows = append(rows, KeyRow{ID: k.ID, Name: k.Name, Scope: k.Scope, Created: k.CreateDate, Expires: k.ExpirationDate,
+			LastUsed: k.LastUsed, LastUsedIP: k.LastUsedIP, Login: k.Login, UserName: k.UserName,
+			DeleteURL: s.keys + "/" + strconv.FormatInt(k.ID, 10) + "/delete"})
+	}
+	return rows
+}
+
+func (h *Handler) registerSurface(mux *http.ServeMux, s *surface) {
+	mux.Handle("GET "+s.base+"/identity", h.handle(s.level, h.handleIdentityForm(s)))
+	mux.Handle("POST "+s.base+"/identity", h.handle(s.level, h.handleIdentity(s)))
+	mux.Handle("POST "+s.keys+"/{id}/delete", h.handle(s.level, h.handleKeyRevoke(s)))
+	if s.create {
+		mux.Handle("GET "+s.keys+"/new", h.handle(s.level, h.handleKeyForm(s)))
+		mux.Handle("POST "+s.keys, h.handle(s.level, h.handleKeyCreate(s)))
+		mux.Handle("GET "+s.keys+"/ready/{token}", h.handle(s.level, h.handleKeyReady(s)))
+	}
+}
+
+// identityDialog builds the check for do ("new" or "delete" of keyID).
+func (h *Handler) identityDialog(s *surface, do string, keyID int64) *IdentityDialog {
+	ui := h.profile.UI
+	d := &IdentityDialog{Title: s.identityTitle, Heading: ui.IdentityHeading, Cancel: ui.IdentityCancel,
+		Action: s.base + "/identity", CancelURL: s.back, Do: do, KeyID: keyID, Placeholder: "************"}
+	switch {
+	case h.profile.Version >= 19:
+		d.Placeholder = "Enter your password"
+	case h.profile.Version <= 15:
+		d.Placeholder = ""
+	}
+	return d
+}
+
+// pendingAction reads what the identity check is for; anything else than a
+// creation (where allowed) or the deletion of a key is refused.
+func pendingAction(s *surface, do, key string) (string, int64, bool) {
+	switch do {
+	case "new":
+		return do, 0, s.create
+	case "delete":
+		id, err := strconv.ParseInt(key, 10, 64)
+		return do, id, err == nil && id > 0
+	}
+	return "", 0, false
+}
+
+func (h *Handler) handleIdentityForm(s *surface) func(*request) error {
+	return func(rq *request) error {
+		q := rq.r.URL.Query()
+		do, id, ok := pendingAction(s, q.Get("do"), q.Get("key"))
+		if !ok {
+			return rq.redirect(s.back)
+		}
+		return s.show(rq, http.StatusOK, &Dialogs{Identity: h.identityDialog(s, do, id)})
+	}
+}
+
+func (h *Handler) handleIdentity(s *surface) func(*request) error {
+	return func(rq *request) error {
+		f := rq.r.PostForm
+		do, id, ok := pendingAction(s, f.Get("do"), f.Get("key"))
+		if !ok {
+			return rq.redirect(s.back)
+		}
+		// The password only: CheckIdentity never accepts an API key, and
+		// counts failures towards the login cooldown.
+		if err := h.auth.CheckIdentity(rq.ctx(), rq.user, f.Get("password"), h.cfg.ClientIP(rq.r)); err != nil {
+			if !userFacing(err) {
+				return err
+			}
+			d := h.identityDialog(s, do, id)
+			d.Error = okapi.ErrorMessage(err)
+			return s.show(rq, http.StatusUnprocessableEntity, &Dialogs{Identity: d})
+		}
+		if err := h.markIdentity(rq); err != nil {
+			return err
+		}
+		if do == "delete" {
+			return h.revoke(rq, s, id)
+		}
+		return rq.redirect(s.keys + "/new")
+	}
+}
+
+// markIdentity records a password re-entry in the session.
+func (h *Handler) markIdentity(rq *request) error {
+	rq.sess.IdentityCheck = h.now().Truncate(time.Second)
+	return h.store.UpdateSession(rq.ctx(), rq.sess)
+}
+
+func (h *Handler) handleKeyForm(s *surface) func(*request) error {
+	return func(rq *request) error {
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=new")
+		}
+		d, _, err := h.newKeyDialog(rq, s)
+		if err != nil {
+			return err
+		}
+		return s.show(rq, http.StatusOK, &Dialogs{NewKey: d})
+	}
+}
+
+// newKeyDialog builds the "New API Key" dialog with the durations the
+// user's policy offers, the first one selected as in Odoo.
+func (h *Handler) newKeyDialog(rq *request, s *surface) (*NewKeyDialog, auth.KeyPolicy, error) {
+	pol, err := h.auth.Policy(rq.ctx(), rq.user)
+	if err != nil {
+		return nil, pol, err
+	}
+	d := &NewKeyDialog{Action: s.keys, CancelURL: s.back, Generate: s.generate, Cancel: s.cancel,
+		MinDate: h.now().AddDate(0, 0, 1).Format("2006-01-02")}
+	if !pol.Allowed {
+		d.Error = pol.Refusal
+	}
+	if pol.Expiring && s.durations != nil {
+		fixed := ""
+		for i, c := range s.durations(pol) {
+			d.Durations = append(d.Durations, DurationOption{Days: c.Days, Label: c.Label, Selected: i == 0})
+			switch {
+			case c.Days > 0:
+				fixed = c.Label
+			case c.Days < 0:
+				d.Custom = true
+			}
+		}
+		if !pol.Persistent && fixed != "" {
+			d.PersistentHint = `Looking for "Persistent Key"? Only administrators can create keys that never expire. ` +
+				`Choose the longest duration offered (` + fixed + `) and create a new key before it ends, or ask an administrator.`
+		}
+	}
+	return d, pol, nil
+}
+
+func (h *Handler) handleKeyCreate(s *surface) func(*request) error {
+	return func(rq *request) error {
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=new")
+		}
+		f := rq.r.PostForm
+		d, pol, err := h.newKeyDialog(rq, s)
+		if err != nil {
+			return err
+		}
+		d.Name = strings.TrimSpace(f.Get("name"))
+		req := auth.KeyRequest{Name: d.Name, IP: h.cfg.ClientIP(rq.r)}
+		if pol.Expiring {
+			req.Days = s.defaultDays
+			if len(d.Durations) > 0 {
+				req.Days, req.Expires = readDuration(f.Get("duration"), f.Get("expiration_date"))
+				d.CustomDate = f.Get("expiration_date")
+				for i := range d.Durations {
+					d.Durations[i].Selected = d.Durations[i].Days == req.Days
+				}
+			}
+		}
+		secret, _, err := h.auth.CreateKey(rq.ctx(), rq.user, req)
+		if err != nil {
+			if !userFacing(err) {
+				return err
+			}
+			d.Error = okapi.ErrorMessage(err)
+			return s.show(rq, http.StatusUnprocessableEntity, &Dialogs{NewKey: d})
+		}
+		token := h.pending.put(rq.sess.ID, secret, h.now())
+		return rq.redirect(s.keys + "/ready/" + token)
+	}
+}
+
+// readDuration reads the selector: a number of days, 0 for a persistent
+// key, -1 for the custom date. Anything unreadable counts as a custom date
+// without a date, which the service refuses with Odoo's message.
+func readDuration(duration, date string) (int, time.Time) {
+	days, err := strconv.Atoi(duration)
+	if err != nil || days < -1 {
+		return -1, time.Time{}
+	}
+	if days != -1 {
+		return days, time.Time{}
+	}
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return -1, time.Time{}
+	}
+	return -1, t
+}
+
+// handleKeyReady shows a new key, once: the secret leaves the hand-over
+// as it is read, so a reload, the back button or a second tab find nothing.
+func (h *Handler) handleKeyReady(s *surface) func(*request) error {
+	return func(rq *request) error {
+		d := &ReadyDialog{DoneURL: s.back, Done: s.done}
+		if k, ok := h.pending.take(rq.r.PathValue("token"), rq.sess.ID, h.now()); ok {
+			d.Key = k.secret
+		}
+		return s.show(rq, http.StatusOK, &Dialogs{Ready: d})
+	}
+}
+
+func (h *Handler) handleKeyRevoke(s *surface) func(*request) error {
+	return func(rq *request) error {
+		id, err := strconv.ParseInt(rq.r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return errNotFound
+		}
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=delete&key=" + strconv.FormatInt(id, 10))
+		}
+		return h.revoke(rq, s, id)
+	}
+}
+
+func (h *Handler) revoke(rq *request, s *surface, id int64) error {
+	if _, err := h.auth.RevokeKey(rq.ctx(), rq.user, id, h.cfg.ClientIP(rq.r)); err != nil {
+		return err
+	}
+	return rq.redirect(withNotice(s.back, "revoked"))
+}
+
+// withNotice adds ?done=notice to a local address.
+func withNotice(to, notice string) string {
+	u, err := url.Parse(to)
+	if err != nil {
+		return to
+	}
+	q := u.Query()
+	q.Set("done", notice)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
