@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okapi-erp/okapi/storetest"
+)
+
+// binary is the okapi command built once for the end-to-end tests, which
+// run it as a real process: the server, and the command line beside it.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "okapi-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "okapi")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building okapi:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running `okapi serve`.
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	mu   sync.Mutex
+	out  bytes.Buffer // everything the server wrote
+	done chan struct{}
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// freeAddr returns a loopback address nobody listens on.
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServer runs `okapi serve` with args and waits until it listens.
+func startServer(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	p := &proc{url: "http://" + addr, done: make(chan struct{})}
+	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-level", "debug"}, args...)...)
+	p.cmd.Env = append(os.Environ(), env...)
+	r, w, _ := os.Pipe()
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	ready := make(chan struct{})
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(r)
+		once := sync.Once{}
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if strings.Contains(sc.Text(), "listening on") {
+				once.Do(func() { close(ready) })
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-p.done:
+		t.Fatalf("okapi serve exited:\n%s", p.output())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("okapi serve did not start:\n%s", p.output())
+	}
+	t.Cleanup(func() { p.stop() })
+	return p
+}
+
+func (p *proc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+	}
+	p.cmd.Wait()
+}
+
+// runCLI runs a command-line command and returns stdout, stderr and the exit
+// status.
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func mustOkapi(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errs, code := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("okapi %s: exit %d: %s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+// pyAuthenticate runs Python's standard xmlrpc.client exactly as Odoo's
+// external API documentation does, with the key on stdin.
+func pyAuthenticate(t *testing.T, url, db, login, key string) string {
+	t.Helper()
+	cmd := exec.Command("python3", "-c", `
+import sys, xmlrpc.client
+url, db, login = sys.argv[1:4]
+key = sys.stdin.read()
+common = xmlrpc.client.ServerProxy("{}/xmlrpc/2/common".format(url))
+print(common.authenticate(db, login, key, {}))
+`, url, db, login)
+	cmd.Stdin = strings.NewReader(key)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestKeysEndToEnd is issue 2's acceptance: keys made with `okapi key
+// create` work through Python's xmlrpc.client; wrong, revoked, expired,
+// scoped and archived users' keys get False; a revoke from the command line
+// is honoured by the running server within one second; no key is found in
+// the database files, the logs or `key list`.
+func TestKeysEndToEnd(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			data := t.TempDir()
+			store := []string{"--data", data}
+			if dialect == "postgres" {
+				store = append(store, "--db", storetest.PostgresURL(t))
+			}
+			srv := startServer(t, []string{"OKAPI_ADMIN_PASSWORD="}, append(store, "--odoo-version", "18", "--db-name", "acme")...)
+			if !regexp.MustCompile(`Created the administrator: login "admin", password "[^"]{12,}"`).MatchString(srv.output()) {
+				t.Fatalf("the generated admin password was not printed:\n%s", srv.output())
+			}
+			run := func(args ...string) string { return mustOkapi(t, append(args, store...)...) }
+			run("user", "create", "--login", "alice", "--password", "alice-pass", "--name", "Alice")
+			run("user", "create", "--login", "bob", "--password", "bob-pass")
+			var keys []string
+			key := func(args ...string) string {
+				k := strings.TrimSpace(run(append([]string{"key", "create"}, args...)...))
+				if !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(k) {
+					t.Fatalf("key create printed %q, want only the key", k)
+				}
+				keys = append(keys, k)
+				return k
+			}
+			good := key("--login", "alice", "--name", "laptop")
+			revoked := key("--login", "alice", "--name", "to revoke")
+			expiring := key("--login", "alice", "--name", "short", "--expires", time.Now().Add(2*time.Second).UTC().Format(time.RFC3339))
+			scoped := key("--login", "alice", "--name", "plugin", "--scope", "odoo.plugin.outlook")
+			bobs := key("--login", "bob", "--name", "bob's", "--duration", "30d")
+
+			expect := func(what, key, login, want string) {
+				t.Helper()
+				if got := pyAuthenticate(t, srv.url, "acme", login, key); got != want {
+					t.Fatalf("%s: authenticate = %s, want %s", what, got, want)
+				}
+			}
+			expect("good key", good, "alice", "3")
+			expect("key of another user", bobs, "alice", "False")
+			expect("wrong key", strings.Repeat("f", 40), "alice", "False")
+			expect("scoped key", scoped, "alice", "False")
+			expect("password", "alice-pass", "alice", "3")
+			expect("revoked key before revocation", revoked, "alice", "3")
+
+			run("key", "revoke", "--login", "alice", "--name", "to revoke")
+			deadline := time.Now().Add(time.Second)
+			for pyAuthenticate(t, srv.url, "acme", "alice", revoked) != "False" {
+				if time.Now().After(deadline) {
+					t.Fatal("a key revoked on the command line still works after one second")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			expect("bob's key", bobs, "bob", "4")
+			run("user", "archive", "--login", "bob")
+			time.Sleep(time.Second)
+			expect("archived user's key", bobs, "bob", "False")
+			for time.Until(time.Now().Add(3*time.Second)) > 0 {
+				if pyAuthenticate(t, srv.url, "acme", "alice", expiring) == "False" {
+					break
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			expect("expired key", expiring, "alice", "False")
+			expect("good key still", good, "alice", "3")
+
+			list := run("key", "list")
+			for _, name := range []string{"laptop", "plugin", "bob's", "odoo.plugin.outlook"} {
+				if !strings.Contains(list, name) {
+					t.Fatalf("key list lacks %q:\n%s", name, list)
+				}
+			}
+			listJSON := run("key", "list", "--json")
+			srv.stop()
+			// The secrets must be nowhere: database files (and WAL), logs,
+			// listings.
+			haystacks := map[string]string{"server output": srv.output(), "key list": list, "key list --json": listJSON}
+			files, _ := filepath.Glob(filepath.Join(data, "*"))
+			for _, f := range files {
+				b, _ := os.ReadFile(f)
+				haystacks[filepath.Base(f)] = string(b)
+			}
+			if dialect == "sqlite" && haystacks["okapi.db"] == "" {
+				t.Fatal("no database file to search")
+			}
+			for _, k := range keys {
+				for where, text := range haystacks {
+					if strings.Contains(text, k) || strings.Contains(text, k[8:]) {
+						t.Errorf("a key (or its secret part) was found in %s", where)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCommandLine checks the commands' help, errors and exit statuses.
+func TestCommandLine(t *testing.T) {
+	data := t.TempDir()
+	if _, errs, code := runCLI(t, "", "key", "list", "--data", filepath.Join(data, "nope")); code != 1 || !strings.Contains(errs, "no data folder") {
+		t.Fatalf("missing data folder: exit %d, %q", code, errs)
+	}
+	if _, errs, code := runCLI(t, "", "user", "list", "--data", data); code != 1 || !strings.Contains(errs, "start the server once") {
+		t.Fatalf("user list before any start: exit %d, %q", code, errs)
+	}
+	startServer(t, nil, "--data", data).stop()
+	out, errs, code := runCLI(t, "s3cret\n", "user", "create", "--data", data, "--login", "carol", "--password", "-", "--portal")
+	if code != 0 || !strings.Contains(out, `Created portal user "carol"`) {
+		t.Fatalf("user create: exit %d, %q %q", code, out, errs)
+	}
+	if out := mustOkapi(t, "user", "list", "--data", data); !strings.Contains(out, "carol") || !strings.Contains(out, "portal") {
+		t.Fatalf("user list: %q", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"key", "create", "--data", data, "--login", "carol"}, 2, "--name is required"},
+		{[]string{"key", "create", "--data", data, "--login", "nobody", "--name", "x"}, 1, `no user with login "nobody"`},
+		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--duration", "2d"}, 2, "--duration must be one of"},
+		{[]string{"key", "revoke", "--data", data, "--id", "999"}, 1, "no key with id 999"},
+		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--duration", "7d", "--odoo-version", "16"}, 1, "Keys do not expire in Odoo 16"},
+		{[]string{"serve", "--odoo-version", "13", "--data", data}, 1, "unsupported Odoo version 13"},
+		{[]string{"user", "frobnicate"}, 0, ""},
+		{[]string{"key", "list", "--bogus"}, 2, "unknown flag"},
+	} {
+		_, errs, code := runCLI(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.msg) || (tc.code != 0 && strings.Count(strings.TrimSpace(errs), "\n") > 0) {
+			t.Errorf("okapi %s: exit %d, stderr %q; want exit %d and one line with %q", strings.Join(tc.args, " "), code, errs, tc.code, tc.msg)
+		}
+	}
+	for _, sub := range [][]string{{}, {"serve"}, {"user", "create"}, {"key", "create"}, {"key", "list"}, {"key", "revoke"}, {"bench"}} {
+		out, _, code := runCLI(t, "", append(sub, "--help")...)
+		if code != 0 || !strings.Contains(out, "Usage:") {
+			t.Errorf("okapi %s --help: exit %d, %q", strings.Join(sub, " "), code, out)
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
+)
+
+func newKeyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "key",
+		Short: "Create, list and revoke API keys",
+		Long: `Manage API keys on the data folder (or --db database), even while a server runs
+on it: a revoked key is refused by the running server within a second.
+The key itself is printed once, by "key create", and never again.`,
+	}
+	cmd.AddCommand(newKeyCreateCmd(), newKeyListCmd(), newKeyRevokeCmd())
+	return cmd
+}
+
+// durations maps --duration to days (0: persistent).
+var durations = map[string]int{"1d": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 180, "365d": 365, "persistent": 0}
+
+func newKeyCreateCmd() *cobra.Command {
+	var sf storeFlags
+	var login, name, scope, duration, expires string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key and print it (only the key, on stdout)",
+		Long: `Create an API key for a user and print it on stdout — nothing else, so that
+"okapi key create … > alice.key" stores just the key. It is never shown again.
+
+Keys expire from Odoo 18 on: --duration 1d|7d|30d|90d|180d|365d|persistent, or
+--expires with an RFC 3339 time. Before 18 keys never expire. The operator may
+choose any duration for anyone; in the web pages users get their groups' limit.`,
+		Example: `  okapi key create --login alice --name "Outlook add-in" > alice.key
+  okapi key create --login alice --name "nightly sync" --duration 90d
+  okapi key create --login bot --name plugin --scope odoo.plugin.outlook --expires 2027-01-31T00:00:00Z`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if name == "" {
+				return usagef("--name is required: it is the only way to identify the key later")
+			}
+			req := auth.KeyRequest{Name: name, Scope: scope}
+			switch {
+			case duration != "" && expires != "":
+				return usagef("give --duration or --expires, not both")
+			case duration != "":
+				d, ok := durations[duration]
+				if !ok {
+					return usagef("--duration must be one of 1d, 7d, 30d, 90d, 180d, 365d, persistent")
+				}
+				req.Days = d
+			case expires != "":
+				t, err := time.Parse(time.RFC3339, expires)
+				if err != nil {
+					return usagef("--expires must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
+				}
+				req.Days, req.Expires = -1, t
+			}
+			c, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			u, err := c.userByLogin(cmd.Context(), login)
+			if err != nil {
+				return err
+			}
+			req.UserID = u.ID
+			key, _, err := c.auth.CreateKey(cmd.Context(), nil, req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), key)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&login, "login", "", "owner's login (required)")
+	f.StringVar(&name, "name", "", "what the key is for (required)")
+	f.StringVar(&scope, "scope", "", "limit the key to a scope (empty: every scope, like keys made in the web pages; \"rpc\": the external API)")
+	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+)")
+	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
+	return cmd
+}
+
+func newKeyListCmd() *cobra.Command {
+	var sf storeFlags
+	var login string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List API keys (never the keys themselves)",
+		Long:  "List API keys: id, index prefix, name, user, scope, created, expires, last use. The secret is not stored, so it cannot be shown.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var uid int64
+			if login != "" {
+				u, err := c.userByLogin(cmd.Context(), login)
+				if err != nil {
+					return err
+				}
+				uid = u.ID
+			}
+			keys, err := c.auth.Keys(cmd.Context(), nil, uid)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				type row struct {
+					ID       int64  `json:"id"`
+					Index    string `json:"index"`
+					Name     string `json:"name"`
+					Login    string `json:"login"`
+					Scope    string `json:"scope,omitempty"`
+					Created  string `json:"created"`
+					Expires  string `json:"expires,omitempty"`
+					LastUsed string `json:"last_used,omitempty"`
+					LastIP   string `json:"last_used_ip,omitempty"`
+				}
+				rows := []row{}
+				for _, k := range keys {
+					rows = append(rows, row{k.ID, k.Index, k.Name, k.Login, k.Scope, stamp(k.CreateDate), stampOr(k.ExpirationDate, ""), stampOr(k.LastUsed, ""), k.LastUsedIP})
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tINDEX\tNAME\tUSER\tSCOPE\tCREATED\tEXPIRES\tLAST USED")
+			for _, k := range keys {
+				last := stampOr(k.LastUsed, "never")
+				if k.LastUsedIP != "" {
+					last += " from " + k.LastUsedIP
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Index, k.Name, k.Login, dash(k.Scope), stamp(k.CreateDate), stampOr(k.ExpirationDate, "never"), last)
+			}
+			return tw.Flush()
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&login, "login", "", "only this user's keys")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+func stampOr(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return stamp(t)
+}
+
+func newKeyRevokeCmd() *cobra.Command {
+	var sf storeFlags
+	var login, name string
+	var id int64
+	cmd := &cobra.Command{
+		Use:   "revoke",
+		Short: "Revoke an API key: it stops working at once",
+		Example: `  okapi key revoke --login alice --name "Outlook add-in"
+  okapi key revoke --id 42`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if id == 0 && (login == "" || name == "") {
+				return usagef("give --id, or --login and --name")
+			}
+			c, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if id == 0 {
+				u, err := c.userByLogin(cmd.Context(), login)
+				if err != nil {
+					return err
+				}
+				keys, err := c.auth.Keys(cmd.Context(), nil, u.ID)
+				if err != nil {
+					return err
+				}
+				var ids []string
+				for _, k := range keys {
+					if k.Name == name {
+						id = k.ID
+						ids = append(ids, fmt.Sprint(k.ID))
+					}
+				}
+				switch len(ids) {
+				case 0:
+					return fmt.Errorf("%s has no key named %q (see okapi key list --login %s)", login, name, login)
+				case 1:
+				default:
+					return fmt.Errorf("%s has %d keys named %q (ids %s): revoke one with --id", login, len(ids), name, strings.Join(ids, ", "))
+				}
+			}
+			k, err := c.auth.RevokeKey(cmd.Context(), nil, id, "")
+			if err != nil {
+				if okapi.ErrorCode(err) == okapi.EMissing {
+					return fmt.Errorf("no key with id %d", id)
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Revoked key %d %q of %s.\n", k.ID, k.Name, k.Login)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&login, "login", "", "owner's login (with --name)")
+	cmd.Flags().StringVar(&name, "name", "", "the key's name (with --login)")
+	cmd.Flags().Int64Var(&id, "id", 0, "the key's id (see okapi key list)")
+	return cmd
+}

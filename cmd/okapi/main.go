@@ -1,0 +1,138 @@
+// Command okapi is Okapi: the API-key system of Odoo 14–19 and the external
+// API those keys unlock, in one binary. `okapi serve` runs the server;
+// `okapi user` and `okapi key` manage accounts and keys on the same data,
+// even while a server runs; `okapi connect` checks a connection to any Odoo;
+// `okapi bench` measures one.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/okapi-erp/okapi"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// exitError carries a specific exit status.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// run is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "okapi: "+oneLine(errorText(err)))
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	if isUsageError(err) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// errorText shows an okapi.Error by its message alone.
+func errorText(err error) string {
+	if e := okapi.AsError(err); e != nil {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func oneLine(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// usageError marks a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func isUsageError(err error) bool {
+	var u usageError
+	if errors.As(err, &u) {
+		return true
+	}
+	// cobra's own argument and flag errors.
+	s := err.Error()
+	for _, p := range []string{"unknown flag", "unknown command", "unknown shorthand", "accepts ", "requires ", "flag needs", "invalid argument", "required flag"} {
+		if len(s) >= len(p) && contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "okapi",
+		Short: "Odoo's API keys and external API, in one fast binary",
+		Long: `Okapi implements the API-key system of Odoo 14 to 19 and the external API those
+keys unlock (XML-RPC, JSON-RPC and, for 19, JSON-2), so that every tool that
+connects to Odoo with "URL + database + login + API key" works against it.
+
+Start a server with "okapi serve"; manage users and keys with "okapi user" and
+"okapi key" (they work on the same data folder or database, even while a server
+runs); check a connection to any Odoo with "okapi connect".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newUserCmd(), newKeyCmd(), newBenchCmd(), newCeilingCmd())
+	for _, extra := range extraCommands {
+		root.AddCommand(extra())
+	}
+	return root
+}
+
+// extraCommands lets other files of this package add commands.
+var extraCommands []func() *cobra.Command

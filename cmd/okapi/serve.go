@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/server"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		sf            storeFlags
+		cfg           server.Config
+		proxies       []string
+		cooldownAfter int
+		cooldownFor   time.Duration
+		perLogin      bool
+		logLevel      string
+		logFormat     string
+		maxBody       int64
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Okapi server",
+		Long: `Run the Okapi server: the web pages where people create and revoke API keys, and
+Odoo's external API (XML-RPC on /xmlrpc/2, JSON-RPC on /jsonrpc, JSON-2 on
+/json/2 for --odoo-version 19), behaving as the chosen Odoo version does.
+
+The first start creates the database and an administrator, login "admin", whose
+password comes from $OKAPI_ADMIN_PASSWORD or is generated and printed once.
+Data lives in the --data folder (SQLite), or in PostgreSQL with --db; several
+servers may share one PostgreSQL database (give them the same server secret:
+the same secret.key file, or $OKAPI_SECRET).`,
+		Example: `  okapi serve
+  okapi serve --addr 127.0.0.1:8069 --data ./okapi-data --odoo-version 18 --db-name mycompany
+  okapi serve --db postgres://okapi@127.0.0.1/okapi --odoo-version 19`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			level := slog.LevelInfo
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usagef("--log-level: %v", err)
+			}
+			opts := &slog.HandlerOptions{Level: level}
+			var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), opts)
+			if logFormat == "json" {
+				h = slog.NewJSONHandler(cmd.ErrOrStderr(), opts)
+			}
+			cfg.Log = slog.New(h)
+			for _, p := range proxies {
+				pre, err := parsePrefix(p)
+				if err != nil {
+					return usagef("--trusted-proxy %s: %v", p, err)
+				}
+				cfg.TrustedProxies = append(cfg.TrustedProxies, pre)
+			}
+			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+				return usagef("--tls-cert and --tls-key go together")
+			}
+			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
+			if cfg.Version == 0 {
+				cfg.Version = 19
+			}
+			cfg.MaxBodyBytes = maxBody
+			cfg.Cooldown = &auth.Cooldown{After: cooldownAfter, Duration: cooldownFor, PerLogin: perLogin}
+			cfg.Secret = os.Getenv("OKAPI_SECRET")
+			cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
+			out := cmd.OutOrStdout()
+			cfg.OnAdminPassword = func(login, pw string) {
+				fmt.Fprintf(out, "Created the administrator: login %q, password %q.\nThis password is shown once: keep it, or change it in Settings → Users.\n", login, pw)
+			}
+			return serve(cmd.Context(), cfg, out)
+		},
+	}
+	sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", envOr("OKAPI_ADDR", "127.0.0.1:8069"), "address to listen on")
+	f.StringVar(&cfg.DBName, "db-name", envOr("OKAPI_DB_NAME", "okapi"), "the database name clients give")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (HTTPS, with HSTS)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file")
+	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)")
+	f.Int64Var(&maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
+	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before a cooldown; 0 disables")
+	f.DurationVar(&cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
+	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count failures per login, whatever the address")
+	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
+	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
+	f.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL survives a killed process, FULL also a power cut")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&logFormat, "log-format", "text", "text or json")
+	return cmd
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// serve runs a server until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, cfg server.Config, out interface{ Write([]byte) (int, error) }) error {
+	s, err := server.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := recordVersion(ctx, s.Store, cfg.Version); err != nil {
+		s.Close()
+		return err
+	}
+	if err := s.Listen(); err != nil {
+		s.Close()
+		return err
+	}
+	kind := "SQLite in " + cfg.DataDir
+	if cfg.DBURL != "" {
+		kind = "PostgreSQL"
+	}
+	fmt.Fprintf(out, "Okapi (Odoo %d) listening on %s, database %q (%s)\n", cfg.Version, s.URL(), cfg.DBName, kind)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve() }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return s.Shutdown(shutdown)
+}

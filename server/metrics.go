@@ -1,0 +1,120 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the Prometheus series a server exports on /metrics. Labels
+// are bounded sets (route families, outcomes), never request values, so no
+// secret or login can reach them.
+type Metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	keyChecks *prometheus.CounterVec
+	cache     *prometheus.CounterVec
+	cooldowns prometheus.Counter
+}
+
+// NewMetrics returns a server's metrics on their own registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "okapi_http_requests_total", Help: "HTTP requests by route family and status.",
+	}, []string{"route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "okapi_http_request_duration_seconds", Help: "Time to answer, by route family.",
+		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	m.keyChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "okapi_credential_checks_total", Help: "Credential checks by path and outcome (ok = API key, password, denied, cooldown).",
+	}, []string{"path", "outcome"})
+	m.cache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "okapi_key_cache_lookups_total", Help: "Verification-cache lookups by result.",
+	}, []string{"result"})
+	m.cooldowns = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "okapi_cooldowns_total", Help: "Cooldowns started after too many failures.",
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.keyChecks, m.cache, m.cooldowns,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// KeyCheck implements auth.Metrics.
+func (m *Metrics) KeyCheck(path, outcome string) { m.keyChecks.WithLabelValues(path, outcome).Inc() }
+
+// CacheHit implements auth.Metrics.
+func (m *Metrics) CacheHit(hit bool) {
+	if hit {
+		m.cache.WithLabelValues("hit").Inc()
+	} else {
+		m.cache.WithLabelValues("miss").Inc()
+	}
+}
+
+// CooldownStarted implements auth.Metrics.
+func (m *Metrics) CooldownStarted() { m.cooldowns.Inc() }
+
+// Handler serves the metrics, adding the database pool and cache gauges of s.
+func (m *Metrics) Handler(s *Server) http.Handler {
+	m.reg.MustRegister(
+		collectors.NewDBStatsCollector(s.Store.DB().R, "readers"),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okapi_key_cache_entries", Help: "Credentials in the verification cache."},
+			func() float64 { return float64(s.Auth.CacheSize()) }),
+	)
+	if w := s.Store.DB().W; w != s.Store.DB().R {
+		m.reg.MustRegister(collectors.NewDBStatsCollector(w, "writer"))
+	}
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Middleware counts requests and their latency by route family.
+func (m *Metrics) Middleware(next http.Handler) http.Handler {
+	type series struct {
+		lat prometheus.Observer
+	}
+	families := map[string]series{}
+	for _, f := range []string{"xmlrpc", "jsonrpc", "json2", "web_json", "web", "metrics", "other"} {
+		families[f] = series{lat: m.latency.WithLabelValues(f)}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
+		next.ServeHTTP(sw, r)
+		f := routeFamily(r.URL.Path)
+		families[f].lat.Observe(time.Since(start).Seconds())
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		m.requests.WithLabelValues(f, strconv.Itoa(status)).Inc()
+	})
+}
+
+func routeFamily(p string) string {
+	switch {
+	case strings.HasPrefix(p, "/xmlrpc"):
+		return "xmlrpc"
+	case p == "/jsonrpc":
+		return "jsonrpc"
+	case strings.HasPrefix(p, "/json/"):
+		return "json2"
+	case strings.HasPrefix(p, "/web/session/"), strings.HasPrefix(p, "/web/dataset/"), strings.HasPrefix(p, "/web/webclient/"):
+		return "web_json"
+	case p == "/metrics":
+		return "metrics"
+	case strings.HasPrefix(p, "/web"), strings.HasPrefix(p, "/odoo"), strings.HasPrefix(p, "/my"), p == "/":
+		return "web"
+	}
+	return "other"
+}

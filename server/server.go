@@ -1,0 +1,282 @@
+// Package server assembles a running Okapi: it opens the store, builds the
+// auth service, mounts the RPC endpoints and the web pages on one mux behind
+// the shared middleware (request ids, logging, panics, body limits, security
+// headers, client addresses), and serves it with timeouts against slow
+// clients and a graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/netip"
+	"time"
+
+	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/model"
+	"github.com/okapi-erp/okapi/postgres"
+	"github.com/okapi-erp/okapi/rpc"
+	"github.com/okapi-erp/okapi/sqldb"
+	"github.com/okapi-erp/okapi/storage"
+	"github.com/okapi-erp/okapi/web"
+)
+
+// Config is everything a server needs; cmd/okapi fills it from flags and
+// the environment.
+type Config struct {
+	Addr    string // listen address, e.g. 127.0.0.1:8069
+	DataDir string // SQLite file and server secret
+	DBURL   string // postgres://… for PostgreSQL; empty for SQLite
+	DBName  string // the database name clients give
+	Version int    // Odoo version to play, 14..19
+
+	// Secret is the server secret in hex (OKAPI_SECRET); empty reads or
+	// creates DATA/secret.key.
+	Secret string
+	// AdminPassword is the first administrator's password; empty
+	// generates one, reported once through OnAdminPassword.
+	AdminPassword   string
+	OnAdminPassword func(login, password string)
+
+	TLSCert, TLSKey string
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// MaxBodyBytes bounds request bodies (default 10 MiB).
+	MaxBodyBytes int64
+	// Cooldown is the brute-force limit (default: Odoo's 5 failures → 60 s).
+	Cooldown *auth.Cooldown
+	// Pprof mounts /debug/pprof for administrators.
+	Pprof bool
+	// NoListDB refuses db.list(), as Odoo's list_db = False does.
+	NoListDB bool
+	// Synchronous is SQLite's synchronous setting.
+	Synchronous string
+	// Poll is how often the change feed is read (default 200ms).
+	Poll time.Duration
+
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// Server is a running Okapi.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	Profile *okapi.Profile
+	Store   *sqldb.Store
+	Auth    *auth.Service
+	Models  *model.Registry
+	Web     *web.Handler
+	RPC     *rpc.Handler
+	Metrics *Metrics
+	handler http.Handler
+	http    *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	ready   bool
+}
+
+// New opens the store and builds every service; it does not listen yet.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Version == 0 {
+		cfg.Version = 19
+	}
+	if cfg.DBName == "" {
+		cfg.DBName = "okapi"
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 10 << 20
+	}
+	prof, err := okapi.ProfileFor(cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	hasher, _, err := storage.Pepper(cfg.DataDir, cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := storage.Open(ctx, storage.Options{DataDir: cfg.DataDir, URL: cfg.DBURL,
+		AdminPassword: cfg.AdminPassword, Synchronous: cfg.Synchronous})
+	if err != nil {
+		return nil, err
+	}
+	if err := storage.CheckPepper(ctx, opened.Store, hasher); err != nil {
+		opened.Store.Close()
+		return nil, err
+	}
+	if opened.AdminPassword != "" && cfg.OnAdminPassword != nil {
+		cfg.OnAdminPassword("admin", opened.AdminPassword)
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, Profile: prof, Store: opened.Store, Metrics: NewMetrics()}
+	bg, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	var wake chan struct{}
+	if opened.Postgres {
+		wake = make(chan struct{}, 1)
+		go postgres.Listen(bg, cfg.DBURL, wake, cfg.Log)
+	}
+	cooldown := auth.DefaultCooldown
+	if cfg.Cooldown != nil {
+		cooldown = *cfg.Cooldown
+	}
+	s.Auth, err = auth.New(auth.Config{Profile: prof, Store: opened.Store, Hasher: hasher, Log: cfg.Log, Now: cfg.Now,
+		Wake: wake, Poll: cfg.Poll, Cooldown: cooldown, Metrics: s.Metrics})
+	if err != nil {
+		cancel()
+		opened.Store.Close()
+		return nil, err
+	}
+	s.Auth.Start(bg)
+	if err := opened.Store.SetSystemName(ctx, prof.SystemUserName); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Models = model.NewRegistry(prof, opened.Store.DB(), s.Auth)
+	clientIP := ClientIP(cfg.TrustedProxies)
+	s.Web, err = web.New(web.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
+		Secure: cfg.TLSCert != "", ClientIP: clientIP, Now: cfg.Now})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
+		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB})
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	s.RPC.Register(mux)
+	s.Web.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.Metrics.Handler(s))
+	if s.cfg.Pprof {
+		admin := s.Web.RequireAdmin
+		mux.Handle("/debug/pprof/", admin(http.HandlerFunc(pprof.Index)))
+		mux.Handle("/debug/pprof/cmdline", admin(http.HandlerFunc(pprof.Cmdline)))
+		mux.Handle("/debug/pprof/profile", admin(http.HandlerFunc(pprof.Profile)))
+		mux.Handle("/debug/pprof/symbol", admin(http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("/debug/pprof/trace", admin(http.HandlerFunc(pprof.Trace)))
+	}
+	var h http.Handler = mux
+	h = s.Metrics.Middleware(h)
+	h = securityHeaders(h, s.cfg.TLSCert != "")
+	h = limitBody(h, s.cfg.MaxBodyBytes)
+	h = recoverPanics(h, s.log)
+	h = logRequests(h, s.log)
+	return h
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if !s.ready {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := s.Store.LastEventSeq(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// Handler returns the server's HTTP handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen opens the listening socket; the address is known afterwards.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler: s.handler,
+		// Timeouts against slow clients: a client gets 10 s to send its
+		// headers, 60 s for a whole request, and an idle keep-alive
+		// connection is closed after 2 minutes.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.ready = true
+	return nil
+}
+
+// Addr is the address the server listens on (after Listen).
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return s.cfg.Addr
+	}
+	return s.ln.Addr().String()
+}
+
+// URL is the base URL of the server (after Listen).
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + s.Addr()
+}
+
+// Serve answers requests until Shutdown.
+func (s *Server) Serve() error {
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish (until ctx
+// ends), then stops the services and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ready = false
+	var err error
+	if s.http != nil {
+		err = s.http.Shutdown(ctx)
+	}
+	s.Close()
+	return err
+}
+
+// Close stops the background services and closes the store.
+func (s *Server) Close() {
+	if s.Auth != nil {
+		s.Auth.Close()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.Store != nil {
+		s.Store.Close()
+	}
+}
