@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -533,9 +534,8 @@ func testImportedKey(t *testing.T, st *sqldb.Store) {
 }
 
 func testPolicy18(t *testing.T, st *sqldb.Store) {
-	now := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	s := newService(t, st, 18, clock)
+	clock := newClock(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
+	s := newService(t, st, 18, clock.Now)
 	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	admin, _ := s.User(ctx, okapi.AdminID)
 	pol, err := s.Policy(ctx, alice)
@@ -574,7 +574,7 @@ func testPolicy18(t *testing.T, st *sqldb.Store) {
 		t.Fatal(err)
 	}
 	// Before 18, keys never expire.
-	s17 := newService(t, st, 17, clock)
+	s17 := newService(t, st, 17, clock.Now)
 	if _, _, err := s17.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "x", Days: 7}); err == nil {
 		t.Fatal("an expiring key was made in the 17 profile")
 	}
@@ -583,7 +583,7 @@ func testPolicy18(t *testing.T, st *sqldb.Store) {
 	if _, err := s.CheckUID(ctx, alice.ID, key, ""); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(48 * time.Hour)
+	clock.Add(48 * time.Hour)
 	if _, err := s.CheckUID(ctx, alice.ID, key, ""); !errors.Is(err, okapi.ErrAccessDenied) {
 		t.Fatalf("expired cached key: %v", err)
 	}
@@ -635,9 +635,8 @@ func testConcurrent(t *testing.T, st *sqldb.Store) {
 }
 
 func testKeyStatus(t *testing.T, st *sqldb.Store) {
-	now := time.Now().UTC()
-	clock := func() time.Time { return now }
-	s := newService(t, st, 18, clock)
+	clock := newClock(time.Now().UTC())
+	s := newService(t, st, 18, clock.Now)
 	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	bob, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "bob"})
 	key := func(uid int64, req auth.KeyRequest) string {
@@ -674,8 +673,24 @@ func testKeyStatus(t *testing.T, st *sqldb.Store) {
 	check("archived user", "bob", bobs, auth.StateArchivedUser, "bob")
 	check("unknown", "alice", strings.Repeat("a", 40), auth.StateUnknown, "")
 	check("not a key", "alice", valid+" ", auth.StateNotAKey, "")
-	now = now.Add(72 * time.Hour)
+	clock.Add(72 * time.Hour)
 	check("expired", "alice", short, auth.StateExpired, "alice")
 	s.CleanupExpired(ctx)
 	check("expired and cleaned up", "alice", short, auth.StateExpired, "alice")
 }
+
+// clock is a test clock that the service's background work may read while
+// the test moves it.
+type clock struct{ ns atomic.Int64 }
+
+func newClock(t time.Time) *clock {
+	c := &clock{}
+	c.ns.Store(t.UnixNano())
+	return c
+}
+
+// Now is the clock's time.
+func (c *clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// Add moves the clock.
+func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
