@@ -90,19 +90,11 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 			}
 		}
 		if len(rest) == 2 && strings.EqualFold(rest[0], "nulls") && (strings.EqualFold(rest[1], "first") || strings.EqualFold(rest[1], "last")) {
-			nulls = " NULLS " + strings.ToUpper(rest[1])
+			nulls = strings.ToUpper(rest[1])
 			rest = nil
 		}
 		if len(rest) != 0 {
 			return "", badOrder(order)
-		}
-		if nulls == "" {
-			// PostgreSQL's default, made explicit so SQLite agrees.
-			if dir == "ASC" {
-				nulls = " NULLS LAST"
-			} else {
-				nulls = " NULLS FIRST"
-			}
 		}
 		expr := c.column(f)
 		if f.Type == Many2one {
@@ -115,7 +107,7 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 				}
 			}
 		}
-		parts = append(parts, expr+" "+dir+nulls)
+		parts = append(parts, e.reg.db.Dialect.OrderTerm(expr, dir == "DESC", nulls, f.Name == "id"))
 	}
 	return strings.Join(parts, ", "), nil
 }

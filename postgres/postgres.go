@@ -107,6 +107,18 @@ func (Dialect) ILike(expr, arg string) string { return expr + ` ILIKE ` + arg + 
 // Like implements sqldb.Dialect.
 func (Dialect) Like(expr, arg string) string { return expr + ` LIKE ` + arg + ` ESCAPE '\'` }
 
+// OrderTerm implements sqldb.Dialect: PostgreSQL's defaults are Odoo's.
+func (Dialect) OrderTerm(expr string, desc bool, nulls string, notNull bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	if nulls != "" && !notNull && (nulls == "FIRST") != desc {
+		return expr + dir + " NULLS " + nulls
+	}
+	return expr + dir
+}
+
 // TryXactLock implements sqldb.Dialect with a transaction-scoped advisory
 // lock.
 func (Dialect) TryXactLock(ctx context.Context, tx *sqldb.Tx, key int64) (bool, error) {

@@ -34,6 +34,10 @@ type Dialect interface {
 	// regard to case, for any Unicode text.
 	ILike(expr, arg string) string
 	Like(expr, arg string) string
+	// OrderTerm sorts by expr with NULLs where Odoo (PostgreSQL) puts them:
+	// last ascending, first descending, unless nulls says "FIRST"/"LAST".
+	// Written so that an index can serve it.
+	OrderTerm(expr string, desc bool, nulls string, notNull bool) string
 }
 
 // DB is an open database: a pool of readers and the writer pool. On SQLite

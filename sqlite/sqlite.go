@@ -67,6 +67,27 @@ func (Dialect) ILike(expr, arg string) string {
 // case-sensitive match goes through okapi_like, written in Go.
 func (Dialect) Like(expr, arg string) string { return `okapi_like(` + expr + `, ` + arg + `)` }
 
+// OrderTerm implements sqldb.Dialect. SQLite sorts NULLs as the smallest
+// value; "expr IS NULL" first puts them where PostgreSQL does in a form an
+// index on (expr IS NULL, expr) can serve, which NULLS LAST cannot.
+func (Dialect) OrderTerm(expr string, desc bool, nulls string, notNull bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	if notNull {
+		return expr + dir
+	}
+	last := !desc
+	if nulls != "" {
+		last = nulls == "LAST"
+	}
+	if last {
+		return "(" + expr + " IS NULL) ASC, " + expr + dir
+	}
+	return "(" + expr + " IS NULL) DESC, " + expr + dir
+}
+
 // Options tune the database.
 type Options struct {
 	// Synchronous is SQLite's synchronous pragma: NORMAL (default) survives

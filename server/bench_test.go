@@ -1,0 +1,96 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/xmlrpc"
+	"github.com/okapi-erp/okapi/server"
+	"github.com/okapi-erp/okapi/storetest"
+)
+
+// benchServer is a server with a user, a key and a few partners, whose
+// handler the benchmarks call directly: they measure Okapi's own cost per
+// request, without the network or a load generator sharing the cores.
+func benchServer(b *testing.B, dialect string) (*server.Server, int64, string) {
+	b.Helper()
+	opt := storetest.Options(b, dialect)
+	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL, DBName: "acme",
+		Version: 19, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	ctx := context.Background()
+	u, _ := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass"})
+	key, _, _ := s.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: u.ID, Name: "bench"})
+	for i := 0; i < 20; i++ {
+		if _, err := s.Models.Execute(ctx, u, "res.partner", "create", []any{map[string]any{"name": fmt.Sprintf("Partner %02d", i), "email": fmt.Sprintf("p%d@example.com", i)}}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, u.ID, key
+}
+
+type call struct {
+	path, ctype, auth string
+	body            []byte
+	want            string
+}
+
+func run(b *testing.B, h http.Handler, c call) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	rd := bytes.NewReader(c.body)
+	for i := 0; i < b.N; i++ {
+		rd.Reset(c.body)
+		req := httptest.NewRequest(http.MethodPost, c.path, rd)
+		req.Header.Set("Content-Type", c.ctype)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || (i == 0 && !strings.Contains(w.Body.String(), c.want)) {
+			b.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
+	}
+}
+
+func benchDialects() []string {
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		return []string{"sqlite", "postgres"}
+	}
+	return []string{"sqlite"}
+}
+
+// BenchmarkHandler measures the three calls of the load test through the
+// whole handler stack (middleware, decoding, credential check, query,
+// encoding).
+func BenchmarkHandler(b *testing.B) {
+	for _, d := range benchDialects() {
+		s, uid, key := benchServer(b, d)
+		h := s.Handler()
+		auth, _ := xmlrpc.AppendCall(nil, "authenticate", "acme", "alice", key, map[string]any{})
+		read, _ := xmlrpc.AppendCall(nil, "execute_kw", "acme", uid, key, "res.partner", "search_read", []any{[]any{}},
+			map[string]any{"fields": []any{"name", "email"}, "limit": int64(10)})
+		b.Run(d+"/authenticate", func(b *testing.B) {
+			run(b, h, call{path: "/xmlrpc/2/common", ctype: "text/xml", body: auth, want: fmt.Sprintf("<int>%d</int>", uid)})
+		})
+		b.Run(d+"/search_read", func(b *testing.B) {
+			run(b, h, call{path: "/xmlrpc/2/object", ctype: "text/xml", body: read, want: "<name>email</name>"})
+		})
+		b.Run(d+"/json2", func(b *testing.B) {
+			run(b, h, call{path: "/json/2/res.partner/search_read", ctype: "application/json", auth: "bearer " + key,
+				body: []byte(`{"domain": [], "fields": ["name", "email"], "limit": 10}`), want: `"email"`})
+		})
+	}
+}
+
