@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,7 +77,7 @@ type Service struct {
 	seq   int64 // last change-feed event applied
 
 	usesMu sync.Mutex
-	uses   map[int64]okapi.KeyUse
+	uses   map[useKey]okapi.KeyUse
 
 	auditQ       chan okapi.AuditEntry
 	auditDropped atomic.Int64
@@ -120,7 +121,7 @@ func New(cfg Config) (*Service, error) {
 		cfg:     cfg,
 		cache:   newCache(cfg.CacheSize),
 		metrics: cfg.Metrics,
-		uses:    make(map[int64]okapi.KeyUse),
+		uses:    make(map[useKey]okapi.KeyUse),
 		auditQ:  make(chan okapi.AuditEntry, 4096),
 	}
 	s.limiter = newLimiter(cfg.Cooldown, cfg.Store, s.now)
@@ -297,11 +298,23 @@ func (s *Service) flushLoop(ctx context.Context) {
 	every(ctx, s.cfg.FlushEvery, func() { s.flushUses(ctx) })
 }
 
-// noteUse remembers a key's latest use; uses are written in batches because
-// a write per request would make every read a write.
+// useKey identifies a key used from an address.
+type useKey struct {
+	keyID int64
+	ip    string
+}
+
+// noteUse remembers a key's latest use from each address; uses are written
+// in batches because a write per request would make every read a write.
 func (s *Service) noteUse(keyID int64, ip string) {
+	at := s.now().UTC().Truncate(time.Second)
+	k := useKey{keyID, ip}
 	s.usesMu.Lock()
-	s.uses[keyID] = okapi.KeyUse{KeyID: keyID, At: s.now().UTC().Truncate(time.Second), IP: ip}
+	if u, ok := s.uses[k]; !ok || !u.At.Equal(at) {
+		if len(s.uses) < 100_000 {
+			s.uses[k] = okapi.KeyUse{KeyID: keyID, At: at, IP: ip}
+		}
+	}
 	s.usesMu.Unlock()
 }
 
@@ -315,7 +328,9 @@ func (s *Service) flushUses(ctx context.Context) {
 	for _, u := range s.uses {
 		batch = append(batch, u)
 	}
-	s.uses = make(map[int64]okapi.KeyUse)
+	// Oldest first, so that the latest use is the one that stays.
+	sort.Slice(batch, func(i, j int) bool { return batch[i].At.Before(batch[j].At) })
+	s.uses = make(map[useKey]okapi.KeyUse)
 	s.usesMu.Unlock()
 	if err := s.store.RecordKeyUses(ctx, batch); err != nil {
 		s.log.Warn("recording key uses failed", "err", err, "keys", len(batch))

@@ -506,14 +506,40 @@ func (s *Store) DeleteExpiredKeys(ctx context.Context, now time.Time) ([]*okapi.
 	return out, err
 }
 
-// RecordKeyUses implements okapi.KeyStore.
+// RecordKeyUses implements okapi.KeyStore. A use from an address the key
+// was never used from is recorded in the audit log.
 func (s *Store) RecordKeyUses(ctx context.Context, uses []okapi.KeyUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
 	return s.db.Write(ctx, func(tx *Tx) error {
 		for _, u := range uses {
-			if _, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET last_used = ?, last_used_ip = ? WHERE id = ?`, FormatTime(u.At), u.IP, u.KeyID); err != nil {
+			at := FormatTime(u.At)
+			res, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET last_used = ?, last_used_ip = ? WHERE id = ? AND (last_used IS NULL OR last_used <= ?)`,
+				at, u.IP, u.KeyID, at)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 || u.IP == "" {
+				continue // the key is gone, or a later use is already there
+			}
+			res, err = tx.Exec(ctx, `INSERT INTO key_addresses (key_id, ip, first_seen, last_seen) VALUES (?, ?, ?, ?)
+				ON CONFLICT (key_id, ip) DO NOTHING`, u.KeyID, u.IP, at, at)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := tx.Exec(ctx, `UPDATE key_addresses SET last_seen = ? WHERE key_id = ? AND ip = ?`, at, u.KeyID, u.IP); err != nil {
+					return err
+				}
+				continue
+			}
+			k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = ?`, u.KeyID))
+			if err != nil {
+				return notFound(err)
+			}
+			if err := addAudit(ctx, tx, okapi.AuditEntry{At: u.At, Kind: okapi.AuditKeyNewIP, UserID: k.UserID, KeyID: k.ID,
+				KeyName: k.Name, Login: k.Login, IP: u.IP, Detail: "first use from this address"}); err != nil {
 				return err
 			}
 		}

@@ -203,6 +203,18 @@ func testKeys(t *testing.T, st *sqldb.Store) {
 	if err != nil || !got.LastUsed.Equal(now) || got.LastUsedIP != "127.0.0.9" {
 		t.Fatalf("last use = %+v, %v", got, err)
 	}
+	// A new address is recorded once; the same address again is not.
+	st.RecordKeyUses(ctx, []okapi.KeyUse{{KeyID: k.ID, At: now.Add(time.Second), IP: "127.0.0.9"}, {KeyID: k.ID, At: now.Add(2 * time.Second), IP: "10.0.0.7"}})
+	entries, _ := st.ListAudit(ctx, 0)
+	var addrs []string
+	for _, e := range entries {
+		if e.Kind == okapi.AuditKeyNewIP && e.KeyID == k.ID {
+			addrs = append(addrs, e.IP)
+		}
+	}
+	if fmt.Sprint(addrs) != "[10.0.0.7 127.0.0.9]" {
+		t.Fatalf("first uses from new addresses = %v", addrs)
+	}
 	del, err := st.DeleteKey(ctx, k.ID, okapi.AuditEntry{Kind: okapi.AuditKeyRevoked, ActorID: alice.ID, IP: "127.0.0.1"})
 	if err != nil || del.Name != "laptop" {
 		t.Fatalf("DeleteKey = %+v, %v", del, err)

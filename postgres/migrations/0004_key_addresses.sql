@@ -1,0 +1,9 @@
+-- The addresses each key has been used from, so that the first use from a new
+-- address is noticed and recorded in the audit log.
+CREATE TABLE key_addresses (
+    key_id     BIGINT NOT NULL REFERENCES res_users_apikeys(id) ON DELETE CASCADE,
+    ip         TEXT NOT NULL,
+    first_seen TIMESTAMP(0) NOT NULL,
+    last_seen  TIMESTAMP(0) NOT NULL,
+    PRIMARY KEY (key_id, ip)
+);
