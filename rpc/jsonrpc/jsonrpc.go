@@ -6,9 +6,9 @@
 // escapes everything outside ASCII, prints floats with repr() ("1.0"), and
 // words its parse errors in a way that ends up verbatim in JSON-2 error
 // bodies ("Expecting value: line 1 column 11 (char 10)"). The decoder is a
-// hand-written scanner that allocates only the values it returns and bounds
-// depth, element count and string size before allocating, so a hostile
-// body cannot cost more than its own length.
+// hand-written scanner that allocates only the values it returns and checks
+// depth, element count and string size before allocating, so what a hostile
+// body makes it build stays within its Limits.
 //
 // Decoded values are nil, bool, int64, float64, string, []any and
 // map[string]any. The encoder also takes okapi.Struct (written in its
