@@ -156,6 +156,9 @@ type AuditStore interface {
 	AddAudits(ctx context.Context, es []AuditEntry) error
 	// ListAudit returns entries newest first; limit 0 means all.
 	ListAudit(ctx context.Context, limit int) ([]AuditEntry, error)
+	// EachAudit calls fn for each entry at or after since, oldest first,
+	// reading one row at a time; it stops at fn's first error.
+	EachAudit(ctx context.Context, since time.Time, fn func(AuditEntry) error) error
 }
 
 // ParamStore keeps system parameters (Odoo's ir.config_parameter).

@@ -177,23 +177,41 @@ func LoadOrCreatePepper(path string) (pepper []byte, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Write a temporary file, sync it, then link it into place: a crash at
+	// any point leaves either no secret or a whole one, never an empty file
+	// that would stop every later start. Link fails if another process won
+	// the race, and then its secret is the one.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-*")
 	if err != nil {
+		return nil, false, err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if _, err := tmp.WriteString(hex.EncodeToString(p) + "\n"); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, false, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			// Another process created it first: use theirs.
 			return LoadOrCreatePepper(path)
 		}
 		return nil, false, err
 	}
-	if _, err := f.WriteString(hex.EncodeToString(p) + "\n"); err != nil {
-		f.Close()
-		return nil, false, err
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, false, err
-	}
-	return p, true, f.Close()
+	return p, true, nil
 }
 
 // ParsePepper decodes a hex server secret.

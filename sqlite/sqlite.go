@@ -162,17 +162,6 @@ func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) 
 	return db, nil
 }
 
-// Backup writes a consistent copy of the live database to dst using
-// VACUUM INTO, which copies one consistent snapshot; writers wait meanwhile.
-func Backup(ctx context.Context, db *sqldb.DB, dst string) error {
-	if _, err := os.Stat(dst); err == nil {
-		return fmt.Errorf("%s already exists", dst)
-	}
-	// The reader pool is query-only, which VACUUM INTO refuses.
-	_, err := db.W.ExecContext(ctx, `VACUUM INTO ?`, dst)
-	return err
-}
-
 // IntegrityCheck runs SQLite's integrity check and returns its findings.
 func IntegrityCheck(ctx context.Context, db *sqldb.DB) error {
 	rows, err := db.R.QueryContext(ctx, `PRAGMA integrity_check`)

@@ -123,7 +123,8 @@ connects to Odoo with "URL + database + login + API key" works against it.
 
 Start a server with "okapi serve"; manage users and keys with "okapi user" and
 "okapi key" (they work on the same data folder or database, even while a server
-runs); check a connection to any Odoo with "okapi connect".`,
+runs); check a connection to any Odoo with "okapi connect"; copy a live
+database with "okapi backup"; export the audit log with "okapi audit export".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
