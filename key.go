@@ -127,3 +127,17 @@ func ExpirationFor(now time.Time, days int) time.Time {
 	y, m, d := now.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
 }
+
+// Key states, as Okapi tells the holder of a key what became of it
+// (/okapi/1/key-status): the server and the client share these words.
+const (
+	KeyValid           = "valid"
+	KeyExpired         = "expired"
+	KeyRevoked         = "revoked"
+	KeyUnknown         = "unknown"
+	KeyOtherUser       = "other_user"
+	KeyArchivedUser    = "archived_user"
+	KeyScoped          = "scoped"
+	KeyNotAKey         = "not_a_key"
+	KeyUnknownDatabase = "unknown_database"
+)

@@ -45,13 +45,24 @@ type Profile struct {
 	// SystemUserName is the name of the system user's contact, which
 	// records it created show as their author.
 	SystemUserName string
+	// RPCCooldown: the login cooldown also guards XML-RPC and JSON-RPC
+	// logins (up to 15; from 16 Odoo's RPC dispatch escapes it). Okapi
+	// guards every path in every profile.
+	RPCCooldown bool
+	// PortalKeys: portal users may create keys when an administrator turns
+	// on "Customers can generate API Keys" (15+), from /my/security in
+	// developer mode.
+	PortalKeys bool
 
 	UI UI
 }
 
 // UI holds the words and paths a person meets when creating a key.
 type UI struct {
-	MenuEntry        string // user menu entry: "My Profile" / "My Preferences"
+	MenuEntry string // user menu entry: "My Profile" / "My Preferences"
+	// MenuEntryAlt is the same entry's name in a database without the
+	// Employees app (14–18: "Preferences"); empty when it has one name.
+	MenuEntryAlt     string
 	Tab              string // "Account Security" / "Security"
 	Section          string // "Developer API Keys" / "API Keys"
 	SectionHelp      string // the explanatory line under the title, if any
@@ -124,6 +135,8 @@ func newProfile(v int) *Profile {
 		NameGet:             v <= 16,
 		IdentityDeniedPlain: v == 14,
 		SystemUserName:      "OdooBot",
+		RPCCooldown:         v <= 15,
+		PortalKeys:          v >= 15,
 	}
 	if v == 18 {
 		// The recorded 18.0 server is the 2025-07-02 nightly build; its
@@ -140,6 +153,7 @@ func newProfile(v int) *Profile {
 	}
 	ui := UI{
 		MenuEntry:       "My Profile",
+		MenuEntryAlt:    "Preferences",
 		Tab:             "Account Security",
 		Section:         "API Keys",
 		SectionHelp:     "API Keys are used to connect to Odoo from external tools without the need for a password or Two-factor Authentication.",
@@ -166,6 +180,7 @@ func newProfile(v int) *Profile {
 		ui.ExpirationColumn = true
 	case v >= 19:
 		ui.MenuEntry = "My Preferences"
+		ui.MenuEntryAlt = ""
 		ui.Tab = "Security"
 		ui.SectionHelp = "Connect external services."
 		ui.NewKeyButton = "Add API Key"
@@ -228,7 +243,7 @@ func (p *Profile) Steps() []string {
 		s = append(s, `Activate the developer mode: Settings → Developer Tools → "Activate the developer mode" (or add ?debug=1 to the URL)`)
 	}
 	s = append(s,
-		fmt.Sprintf(`Click your avatar or name at the top right, then "%s"`, p.UI.MenuEntry),
+		fmt.Sprintf(`Click your avatar or name at the top right, then "%s"`, p.UI.MenuEntry)+p.menuAltNote(),
 		fmt.Sprintf(`Open the "%s" tab`, p.UI.Tab),
 		fmt.Sprintf(`In the "%s" section, click "%s"`, p.UI.Section, p.UI.NewKeyButton),
 		fmt.Sprintf(`Confirm your password in the "%s" dialog`, p.UI.IdentityTitle),
@@ -244,6 +259,13 @@ func (p *Profile) Steps() []string {
 	s = append(s, `Copy the key shown under "API Key Ready" now: it is shown only once`,
 		"Use your login and the key in place of your password in the external tool")
 	return s
+}
+
+func (p *Profile) menuAltNote() string {
+	if p.UI.MenuEntryAlt == "" {
+		return ""
+	}
+	return fmt.Sprintf(` ("%s" in databases without the Employees app)`, p.UI.MenuEntryAlt)
 }
 
 // Path is the short form of the steps: "Avatar → My Profile → Account

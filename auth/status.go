@@ -8,16 +8,17 @@ import (
 	"github.com/okapi-erp/okapi"
 )
 
-// Key states that KeyStatus reports to the holder of a key.
+// Key states that KeyStatus reports to the holder of a key: the okapi.Key…
+// states, which the client shares.
 const (
-	StateValid        = "valid"
-	StateExpired      = "expired"
-	StateRevoked      = "revoked"
-	StateUnknown      = "unknown"
-	StateOtherUser    = "other_user"
-	StateArchivedUser = "archived_user"
-	StateScoped       = "scoped"
-	StateNotAKey      = "not_a_key"
+	StateValid        = okapi.KeyValid
+	StateExpired      = okapi.KeyExpired
+	StateRevoked      = okapi.KeyRevoked
+	StateUnknown      = okapi.KeyUnknown
+	StateOtherUser    = okapi.KeyOtherUser
+	StateArchivedUser = okapi.KeyArchivedUser
+	StateScoped       = okapi.KeyScoped
+	StateNotAKey      = okapi.KeyNotAKey
 )
 
 // KeyState is what the holder of a key may learn about it, to fix their

@@ -65,7 +65,7 @@ func (h *Handler) handleKeyStatus(w http.ResponseWriter, r *http.Request) {
 	login, _ := req["login"].(string)
 	key, _ := req["key"].(string)
 	if db != h.cfg.DBName {
-		reply(http.StatusNotFound, okapi.Struct{{Name: "status", Value: "unknown_database"}})
+		reply(http.StatusNotFound, okapi.Struct{{Name: "status", Value: okapi.KeyUnknownDatabase}})
 		return
 	}
 	st, err := h.cfg.Auth.KeyStatus(r.Context(), login, key, h.cfg.ClientIP(r))
