@@ -40,10 +40,8 @@ type Rule struct {
 }
 
 var (
-	rAll   = Perm{Read: true, Write: true, Create: true, Unlink: true}
-	rRead  = Perm{Read: true}
-	rRW    = Perm{Read: true, Write: true}
-	rNoDel = Perm{Read: true, Write: true, Create: true}
+	rAll  = Perm{Read: true, Write: true, Create: true, Unlink: true}
+	rRead = Perm{Read: true}
 )
 
 // checkAccess enforces model rights: some group of the user must allow op.

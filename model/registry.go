@@ -14,7 +14,6 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -151,9 +150,6 @@ type Env struct {
 // Ctx returns the call's context.Context.
 func (e *Env) Ctx() context.Context { return e.ctx }
 
-// model looks a model up.
-func (e *Env) model(name string) *Model { return e.reg.models[name] }
-
 // exec runs a write statement; it fails cleanly outside a transaction.
 func (e *Env) exec(q string, args ...any) (sql.Result, error) {
 	if e.tx == nil {
@@ -176,6 +172,3 @@ func (e *Env) activeTest() bool {
 	return true
 }
 
-// quoteIdent is for identifiers from model definitions only, never from
-// requests.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

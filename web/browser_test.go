@@ -210,11 +210,6 @@ func (b *tab) visible(css string) bool {
 	return eval[bool](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null && !e.closest('[inert]'); })()`, css))
 }
 
-func (b *tab) html() string {
-	b.t.Helper()
-	return eval[string](b, `document.documentElement.outerHTML`)
-}
-
 func (b *tab) sees(want ...string) {
 	b.t.Helper()
 	page := b.seen()

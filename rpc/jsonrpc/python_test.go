@@ -230,7 +230,7 @@ print(json.dumps(out))
 func pyValues() []any {
 	return []any{
 		nil, true, false, int64(0), int64(math.MaxInt64), int64(math.MinInt64),
-		1.0, 0.1, 1e16, 1e15, 1e-5, 0.0001, -0.0, 123456.789, 5e-324, math.MaxFloat64,
+		1.0, 0.1, 1e16, 1e15, 1e-5, 0.0001, math.Copysign(0, -1), 123456.789, 5e-324, math.MaxFloat64,
 		math.Inf(1), math.Inf(-1), math.NaN(),
 		"", "plain", "héllo 😀 日本 \u2028", "quote\" backslash\\ slash/", "controls \x00\x01\x1f\x7f\b\f\n\r\t",
 		[]any{}, []any{int64(1), "two", []any{3.5, []any{nil}}},

@@ -305,7 +305,7 @@ print(json.dumps(out))
 func pyValues() []any {
 	return []any{
 		nil, true, false, int64(0), int64(-7), int64(math.MaxInt32), int64(math.MinInt32),
-		1.0, 0.1, 1e16, 1e-5, -0.0, 123456.789, math.Inf(1), math.NaN(),
+		1.0, 0.1, 1e16, 1e-5, math.Copysign(0, -1), 123456.789, math.Inf(1), math.NaN(),
 		"", "plain", "héllo 😀 日本", "a&b<c>d]]>e'\"", "tab\tnl\ncr\rend", "  spaced  ",
 		[]byte("bytes \x00\x01\xff"), []byte{}, []byte(string(make([]byte, 200))),
 		time.Date(2026, 1, 26, 14, 7, 43, 0, time.UTC),

@@ -208,7 +208,7 @@ func parseDateTime(b []byte) (time.Time, bool) {
 // anywhere (clients wrap lines at 76 characters).
 func decodeBase64(text []byte, maxBytes int) ([]byte, string) {
 	clean := text
-	if bytes.IndexAny(text, " \t\n\r") >= 0 {
+	if bytes.ContainsAny(text, " \t\n\r") {
 		clean = make([]byte, 0, len(text))
 		for _, c := range text {
 			if !isSpace(c) {
