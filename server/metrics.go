@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,17 @@ type Metrics struct {
 	keyChecks *prometheus.CounterVec
 	cache     *prometheus.CounterVec
 	cooldowns prometheus.Counter
+
+	// Resolved series, so that counting on the hot path is one atomic add
+	// rather than hashing label values on every request.
+	hit, miss prometheus.Counter
+	checks    sync.Map // [2]string{path, outcome} → prometheus.Counter
+	reqs      sync.Map // reqKey → prometheus.Counter
+}
+
+type reqKey struct {
+	route  string
+	status int
 }
 
 // NewMetrics returns a server's metrics on their own registry.
@@ -44,19 +56,37 @@ func NewMetrics() *Metrics {
 	})
 	m.reg.MustRegister(m.requests, m.latency, m.keyChecks, m.cache, m.cooldowns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.hit, m.miss = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss")
 	return m
 }
 
 // KeyCheck implements auth.Metrics.
-func (m *Metrics) KeyCheck(path, outcome string) { m.keyChecks.WithLabelValues(path, outcome).Inc() }
+func (m *Metrics) KeyCheck(path, outcome string) {
+	k := [2]string{path, outcome}
+	c, ok := m.checks.Load(k)
+	if !ok {
+		c, _ = m.checks.LoadOrStore(k, m.keyChecks.WithLabelValues(path, outcome))
+	}
+	c.(prometheus.Counter).Inc()
+}
 
 // CacheHit implements auth.Metrics.
 func (m *Metrics) CacheHit(hit bool) {
 	if hit {
-		m.cache.WithLabelValues("hit").Inc()
+		m.hit.Inc()
 	} else {
-		m.cache.WithLabelValues("miss").Inc()
+		m.miss.Inc()
 	}
+}
+
+// countRequest counts an answer by route family and status.
+func (m *Metrics) countRequest(route string, status int) {
+	k := reqKey{route, status}
+	c, ok := m.reqs.Load(k)
+	if !ok {
+		c, _ = m.reqs.LoadOrStore(k, m.requests.WithLabelValues(route, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // CooldownStarted implements auth.Metrics.
@@ -97,7 +127,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.requests.WithLabelValues(f, strconv.Itoa(status)).Inc()
+		m.countRequest(f, status)
 	})
 }
 
