@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/secret"
@@ -34,6 +35,10 @@ func (s *Service) User(ctx context.Context, uid int64) (*okapi.User, error) {
 }
 
 func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, error) {
+	if strings.IndexByte(login, 0) >= 0 {
+		// No login holds NUL, and PostgreSQL would refuse to look.
+		return nil, okapi.ErrNotFound
+	}
 	if u, ok := s.cache.userByLogin(login); ok {
 		return u, nil
 	}
@@ -61,6 +66,9 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 	}
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
+		// Spend a password check so an unknown login takes as long (the
+		// answer, false, is the same).
+		_, _, _ = secret.VerifyPassword(ctx, secretText, timingHash)
 		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "unknown login")
 		return 0, okapi.ErrAccessDenied
 	}

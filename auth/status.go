@@ -57,6 +57,11 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 			return KeyState{}, err
 		}
 		k, err := s.store.KeyByID(ctx, c.ID)
+		if errors.Is(err, okapi.ErrNotFound) {
+			// Revoked or cleaned up since the lookup: its tombstone
+			// tells which.
+			break
+		}
 		if err != nil {
 			return KeyState{}, err
 		}

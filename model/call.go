@@ -117,6 +117,11 @@ func (r *Registry) ExecuteNamed(ctx context.Context, u *okapi.User, model, metho
 // methods that write, none for reads (each read is one consistent SELECT,
 // plus lookups of names that do not need to agree to the microsecond).
 func (r *Registry) run(ctx context.Context, u *okapi.User, m *Model, meth *Method, ids []int64, a Args, odooCtx map[string]any) (any, error) {
+	if hasNUL(a.Values) || hasNUL(a.Extra) {
+		// PostgreSQL cannot hold NUL in text; Odoo answers with
+		// psycopg2's ValueError, and so do both databases here.
+		return nil, okapi.Errorf(okapi.EValueError, "A string literal cannot contain NUL (0x00) characters.")
+	}
 	e := &Env{ctx: ctx, reg: r, User: u, Context: odooCtx, now: r.now().UTC()}
 	if !meth.Write {
 		e.q = r.db
@@ -142,4 +147,26 @@ func (r *Registry) Sudo(ctx context.Context, u *okapi.User, fn func(e *Env) erro
 		e := &Env{ctx: ctx, reg: r, User: u, q: tx, tx: tx, sudo: true, now: r.now().UTC()}
 		return fn(e)
 	})
+}
+
+// hasNUL reports whether a decoded value holds a NUL character in any
+// string or key.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -73,6 +73,9 @@ const (
 	maxDomainTerms = 1000
 	maxInValues    = 100_000
 	maxPathDepth   = 8
+	// maxLikePattern is SQLite's own limit on a LIKE pattern; the same on
+	// PostgreSQL keeps both databases answering alike.
+	maxLikePattern = 50_000
 )
 
 // compiler turns domains on one model into SQL against an alias.
@@ -618,6 +621,13 @@ func (c *compiler) scalar(col string, f *Field, op string, value any, leaf []any
 		pattern := s
 		if base == "like" || base == "ilike" {
 			pattern = "%" + escapeLike(s) + "%"
+		}
+		if len(pattern) > maxLikePattern {
+			return domainTerm{}, okapi.Errorf(okapi.EValueError, "The %s pattern on %s.%s is too long (at most %d bytes).", op, c.model.Name, f.Name, maxLikePattern)
+		}
+		if n := len(pattern) - len(strings.TrimRight(pattern, `\`)); n%2 == 1 {
+			// PostgreSQL refuses a pattern ending with its escape character.
+			return domainTerm{}, okapi.Errorf(okapi.EValueError, "The %s pattern %s on %s.%s ends with the escape character '\\'.", op, pyRepr(s), c.model.Name, f.Name)
 		}
 		target := col
 		if f.Type != Char && f.Type != Text && f.Type != HTML && f.Type != Selection {

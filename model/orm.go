@@ -61,8 +61,13 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 	if order == "" {
 		order = "id"
 	}
+	items := strings.Split(order, ",")
+	if len(items) > maxOrderTerms {
+		// SQLite refuses more than 2000 terms; no real order needs 100.
+		return "", badOrder(order)
+	}
 	var parts []string
-	for _, item := range strings.Split(order, ",") {
+	for _, item := range items {
 		words := strings.Fields(item)
 		if len(words) == 0 || len(words) > 4 {
 			return "", badOrder(order)
@@ -112,6 +117,9 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 	return strings.Join(parts, ", "), nil
 }
 
+// maxOrderTerms bounds the fields an order may name.
+const maxOrderTerms = 100
+
 func badOrder(order string) error {
 	return okapi.Errorf(okapi.EValueError, "Invalid \"order\" specified (%s). A valid \"order\" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)", order)
 }
@@ -134,7 +142,9 @@ func limitClause(offset, limit int64) string {
 	if limit >= 0 {
 		s += " LIMIT " + strconv.FormatInt(limit, 10)
 	} else if offset > 0 {
-		s += " LIMIT -1"
+		// SQLite needs a LIMIT before OFFSET, and PostgreSQL refuses a
+		// negative one: the largest bigint means "no limit" to both.
+		s += " LIMIT 9223372036854775807"
 	}
 	if offset > 0 {
 		s += " OFFSET " + strconv.FormatInt(offset, 10)

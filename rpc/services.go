@@ -185,7 +185,7 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 			args = a
 		case nil:
 		default:
-			return nil, okapi.Errorf(okapi.ETypeError, "execute_kw() argument 'args' must be a list, not %T", params[5])
+			return nil, okapi.Errorf(okapi.ETypeError, "execute_kw() argument 'args' must be a list, not %s", pyType(params[5]))
 		}
 		if len(params) == 7 {
 			switch k := params[6].(type) {
@@ -193,7 +193,7 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 				kwargs = k
 			case nil, bool:
 			default:
-				return nil, okapi.Errorf(okapi.ETypeError, "execute_kw() argument 'kwargs' must be a dict, not %T", params[6])
+				return nil, okapi.Errorf(okapi.ETypeError, "execute_kw() argument 'kwargs' must be a dict, not %s", pyType(params[6]))
 			}
 		}
 	} else {
@@ -216,4 +216,28 @@ func toUID(v any) (int64, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+// pyType names a decoded value's type as Python's messages do, rather
+// than Go's.
+func pyType(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case map[string]any:
+		return "dict"
+	case string:
+		return "str"
+	case int64:
+		return "int"
+	case float64:
+		return "float"
+	case bool:
+		return "bool"
+	case []byte:
+		return "bytes"
+	case nil:
+		return "NoneType"
+	}
+	return "object"
 }

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -99,9 +101,28 @@ func limitBody(next http.Handler, max int64) http.Handler {
 			rpc.TooLarge(w, max)
 			return
 		}
+		if r.ContentLength < 0 && isForm(r.Header.Get("Content-Type")) {
+			// A chunked form would reach the pages cut off, and they
+			// would call it unreadable (400): measure it here instead.
+			b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+			if err != nil {
+				return // the client went away
+			}
+			if int64(len(b)) > max {
+				rpc.TooLarge(w, max)
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isForm reports a form body, which the pages parse.
+func isForm(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
 }
 
 // securityHeaders sets the headers every answer carries; pages add their

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/okapi-erp/okapi"
@@ -79,7 +80,8 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	cancel  context.CancelFunc
-	ready   bool
+	// ready is read by /readyz while Listen and Shutdown write it.
+	ready atomic.Bool
 }
 
 // New opens the store and builds every service; it does not listen yet.
@@ -184,7 +186,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if !s.ready {
+	if !s.ready.Load() {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
@@ -226,7 +228,7 @@ func (s *Server) Listen() error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	s.ready = true
+	s.ready.Store(true)
 	return nil
 }
 
@@ -259,7 +261,7 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting requests, lets in-flight ones finish (until ctx
 // ends), then stops the services and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.ready = false
+	s.ready.Store(false)
 	var err error
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)

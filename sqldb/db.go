@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,7 +54,19 @@ type DB struct {
 	rebind bool // "?" → "$n"
 	qcache sync.Map
 	scache sync.Map // stmtKey → *sql.Stmt
+	// nq and ns count the entries of the caches, which are bounded.
+	nq, ns atomic.Int64
 }
+
+// The caches keep query shapes that recur. Clients can make endless new
+// shapes (an IN list of every length, any set of fields), and each cached
+// statement holds memory in the driver on every connection; so a long query,
+// or any past the first few hundred, is run unprepared instead.
+const (
+	maxCachedQuery = 8 << 10
+	maxCachedStmts = 512
+	maxRebound     = 4096
+)
 
 type stmtKey struct {
 	pool  *sql.DB
@@ -108,16 +121,24 @@ func (db *DB) Q(query string) string {
 		}
 	}
 	q := b.String()
-	db.qcache.Store(query, q)
+	if len(query) <= maxCachedQuery && db.nq.Load() < maxRebound {
+		if _, loaded := db.qcache.LoadOrStore(query, q); !loaded {
+			db.nq.Add(1)
+		}
+	}
 	return q
 }
 
 // stmt returns a prepared statement for query on pool, preparing it once.
-// database/sql re-prepares it per connection as needed.
+// database/sql re-prepares it per connection as needed. It returns nil for
+// a query not to be cached, which the caller runs unprepared.
 func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
 	k := stmtKey{pool, query}
 	if s, ok := db.scache.Load(k); ok {
 		return s.(*sql.Stmt), nil
+	}
+	if len(query) > maxCachedQuery || db.ns.Load() >= maxCachedStmts {
+		return nil, nil
 	}
 	s, err := pool.PrepareContext(ctx, db.Q(query))
 	if err != nil {
@@ -127,13 +148,14 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 		s.Close()
 		return prev.(*sql.Stmt), nil
 	}
+	db.ns.Add(1)
 	return s, nil
 }
 
 // QueryRow runs a one-row read on the reader pool with a cached statement.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := db.stmt(ctx, db.R, query)
-	if err != nil {
+	if err != nil || s == nil {
 		// sql.Row carries no error of its own; run unprepared so the
 		// caller's Scan reports it.
 		return db.R.QueryRowContext(ctx, db.Q(query), args...)
@@ -146,6 +168,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	s, err := db.stmt(ctx, db.R, query)
 	if err != nil {
 		return nil, err
+	}
+	if s == nil {
+		return db.R.QueryContext(ctx, db.Q(query), args...)
 	}
 	return s.QueryContext(ctx, args...)
 }
