@@ -80,7 +80,7 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		return 0, err
 	}
 	if !ok {
-		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "")
+		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, s.why(ctx, u, secretText))
 		return 0, okapi.ErrAccessDenied
 	}
 	s.limiter.succeed(ip, "login:"+login)
@@ -94,12 +94,17 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 	if secretText == "" {
 		return nil, okapi.ErrAccessDenied
 	}
+	// Failures count against the login, as authenticate's do, so that a
+	// guesser gets one budget per account whichever call they use.
 	key := "uid:" + strconv.FormatInt(uid, 10)
+	u, err := s.User(ctx, uid)
+	if err == nil {
+		key = "login:" + u.Login
+	}
 	if err := s.limiter.check(ctx, ip, key); err != nil {
 		s.metrics.KeyCheck(PathExecute, "cooldown")
 		return nil, err
 	}
-	u, err := s.User(ctx, uid)
 	if errors.Is(err, okapi.ErrNotFound) {
 		s.fail(ctx, PathExecute, ip, key, "", "unknown uid")
 		return nil, MissingUser(uid)
@@ -112,7 +117,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 		return nil, err
 	}
 	if !ok {
-		s.fail(ctx, PathExecute, ip, key, u.Login, "")
+		s.fail(ctx, PathExecute, ip, key, u.Login, s.why(ctx, u, secretText))
 		return nil, okapi.ErrAccessDenied
 	}
 	s.limiter.succeed(ip, key)
@@ -359,19 +364,50 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 // when a login does not exist.
 var timingHash = "$argon2id$v=19$m=12288,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$8Hq4w5Q8ZQ2mJ8mAq4V2vQ0Gm0nP3l2jv1cF1mFQ8xI"
 
-// fail records a failed check: the log line Odoo writes, the audit entry and
-// the cooldown count. None of it waits for the database: the audit entry and
-// the counts are written in the background, so that a flood of failures
-// costs the server no more than the checks themselves.
+// fail records a failed check: the log line Odoo writes (with, beyond Odoo,
+// why, so that an administrator can tell a user what to fix), the audit
+// entry and the cooldown count. None of it waits for the database: the audit
+// entry and the counts are written in the background, so that a flood of
+// failures costs the server no more than the checks themselves.
 func (s *Service) fail(ctx context.Context, path, ip, key, login, why string) {
-	s.log.Info("Login failed", "login", login, "ip", ip, "path", path)
-	s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditLoginFailed, Login: login, IP: ip, Detail: path})
+	s.log.Info("Login failed", "login", login, "ip", ip, "path", path, "why", why)
+	s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditLoginFailed, Login: login, IP: ip, Detail: strings.TrimSpace(path + " " + why)})
 	for _, started := range s.limiter.failure(ip, key) {
 		s.metrics.CooldownStarted()
 		s.log.Warn("Login attempts ignored during a cooldown: too many failures", "who", started,
 			"seconds", int(s.limiter.cfg.Duration.Seconds()))
 		s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditCooldown, Login: login, IP: ip, Detail: started})
 	}
-	_ = why
-	_ = ctx
+}
+
+// why words, for the log and the audit entry, why a secret presented for u
+// was refused: what the holder of a key could learn from key-status anyway.
+// It never holds the secret.
+func (s *Service) why(ctx context.Context, u *okapi.User, secretText string) string {
+	switch {
+	case !u.Active:
+		return "archived user"
+	case !okapi.LooksLikeKey(secretText):
+		return "wrong password"
+	}
+	st, err := s.keyState(ctx, secretText)
+	if err != nil {
+		return ""
+	}
+	switch st.Status {
+	case StateUnknown:
+		return "wrong password or unknown key"
+	case StateValid:
+		if st.Login != u.Login {
+			return "key of another user (" + st.Login + ")"
+		}
+		return ""
+	case StateExpired:
+		return "expired key"
+	case StateRevoked:
+		return "revoked key"
+	case StateScoped:
+		return "key limited to scope " + st.Scope
+	}
+	return st.Status
 }

@@ -43,6 +43,22 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 	if err := s.limiter.check(ctx, ip, ""); err != nil {
 		return KeyState{}, err
 	}
+	st, err := s.keyState(ctx, secretText)
+	if err != nil {
+		return st, err
+	}
+	if st.Status == StateUnknown {
+		s.fail(ctx, "key_status", ip, "", login, "unknown key")
+		return st, nil
+	}
+	if st.Status == StateValid && login != "" && st.Login != login {
+		st.Status = StateOtherUser
+	}
+	return st, nil
+}
+
+// keyState finds what became of a key, without counting anything.
+func (s *Service) keyState(ctx context.Context, secretText string) (KeyState, error) {
 	d := s.hasher.Digest(secretText)
 	cands, err := s.store.KeyCandidates(ctx, okapi.KeyIndex(secretText), time.Time{})
 	if err != nil {
@@ -73,8 +89,6 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 			st.Status = StateExpired
 		case !okapi.ScopeMatches(c.Scope, okapi.ScopeRPC):
 			st.Status = StateScoped
-		case login != "" && owner.Login != login:
-			st.Status = StateOtherUser
 		default:
 			st.Status = StateValid
 		}
@@ -82,7 +96,6 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 	}
 	t, err := s.store.Tombstone(ctx, d.Encode())
 	if errors.Is(err, okapi.ErrNotFound) {
-		s.fail(ctx, "key_status", ip, "", login, "unknown key")
 		return KeyState{Status: StateUnknown}, nil
 	}
 	if err != nil {

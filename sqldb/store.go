@@ -521,7 +521,13 @@ func (s *Store) RecordKeyUses(ctx context.Context, uses []okapi.KeyUse) error {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 || u.IP == "" {
-				continue // the key is gone, or a later use is already there
+				// The key is gone, or a later use is already there. A key
+				// revoked before its uses were written must not hide the
+				// addresses it was used from.
+				if err := auditUseOfDeletedKey(ctx, tx, u); err != nil {
+					return err
+				}
+				continue
 			}
 			res, err = tx.Exec(ctx, `INSERT INTO key_addresses (key_id, ip, first_seen, last_seen) VALUES (?, ?, ?, ?)
 				ON CONFLICT (key_id, ip) DO NOTHING`, u.KeyID, u.IP, at, at)
@@ -545,6 +551,29 @@ func (s *Store) RecordKeyUses(ctx context.Context, uses []okapi.KeyUse) error {
 		}
 		return nil
 	})
+}
+
+// auditUseOfDeletedKey records a use from an address the audit log has not
+// seen for a key that was deleted before its uses were written.
+func auditUseOfDeletedKey(ctx context.Context, tx *Tx, u okapi.KeyUse) error {
+	if u.IP == "" {
+		return nil
+	}
+	var userID int64
+	var name string
+	err := tx.QueryRow(ctx, `SELECT user_id, name FROM key_tombstones WHERE key_id = ?`, u.KeyID).Scan(&userID, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // a later use was written: the key still exists
+	}
+	if err != nil {
+		return err
+	}
+	var seen int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE kind = ? AND key_id = ? AND ip = ?`, okapi.AuditKeyNewIP, u.KeyID, u.IP).Scan(&seen); err != nil || seen > 0 {
+		return err
+	}
+	return addAudit(ctx, tx, okapi.AuditEntry{At: u.At, Kind: okapi.AuditKeyNewIP, UserID: userID, KeyID: u.KeyID, KeyName: name,
+		IP: u.IP, Detail: "first use from this address (written after the key was deleted)"})
 }
 
 // CountKeys implements okapi.KeyStore.

@@ -215,6 +215,24 @@ func testKeys(t *testing.T, st *sqldb.Store) {
 	if fmt.Sprint(addrs) != "[10.0.0.7 127.0.0.9]" {
 		t.Fatalf("first uses from new addresses = %v", addrs)
 	}
+	// Uses written after the key was revoked are still recorded, once.
+	_, gone := newKey(t, st, h, alice.ID, "short-lived", time.Time{})
+	st.DeleteKey(ctx, gone.ID, okapi.AuditEntry{Kind: okapi.AuditKeyRevoked})
+	for i := 0; i < 2; i++ {
+		if err := st.RecordKeyUses(ctx, []okapi.KeyUse{{KeyID: gone.ID, At: now, IP: "203.0.113.5"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ = st.ListAudit(ctx, 0)
+	n := 0
+	for _, e := range entries {
+		if e.Kind == okapi.AuditKeyNewIP && e.KeyID == gone.ID && e.IP == "203.0.113.5" && e.KeyName == "short-lived" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("a use of a deleted key was recorded %d times, want once", n)
+	}
 	del, err := st.DeleteKey(ctx, k.ID, okapi.AuditEntry{Kind: okapi.AuditKeyRevoked, ActorID: alice.ID, IP: "127.0.0.1"})
 	if err != nil || del.Name != "laptop" {
 		t.Fatalf("DeleteKey = %+v, %v", del, err)
