@@ -69,6 +69,7 @@ type nodeOptions struct {
 	poll           time.Duration
 	tlsCert        string
 	tlsKey         string
+	timeouts       server.Timeouts
 }
 
 // startNode starts a server on a fresh database of dialect (or the one in
@@ -85,7 +86,7 @@ func startNode(t *testing.T, dialect string, opts nodeOptions) *node {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: opts.dataDir, DBURL: opts.dbURL, DBName: dbName,
 		Version: opts.version, AdminPassword: storetest.AdminPassword, Secret: opts.secret,
 		Cooldown: &opts.cooldown, MaxBodyBytes: opts.maxBody, Poll: opts.poll,
-		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey}
+		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey, Timeouts: opts.timeouts}
 	for _, p := range opts.trusted {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(p))
 	}

@@ -41,8 +41,8 @@ func benchServer(b *testing.B, dialect string) (*server.Server, int64, string) {
 
 type call struct {
 	path, ctype, auth string
-	body            []byte
-	want            string
+	body              []byte
+	want              string
 }
 
 func run(b *testing.B, h http.Handler, c call) {
@@ -93,4 +93,3 @@ func BenchmarkHandler(b *testing.B) {
 		})
 	}
 }
-

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/okapi-erp/okapi/rpc"
@@ -26,6 +28,24 @@ const requestIDKey ctxKey = iota
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
+}
+
+// Request ids are a random per-process prefix and a counter: unique, cheap
+// (no system call per request), and they say nothing about the request.
+var (
+	idPrefix = func() string {
+		var b [4]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	}()
+	idSeq atomic.Uint64
+)
+
+func newRequestID() string {
+	var b [24]byte
+	n := copy(b[:], idPrefix)
+	b[n] = '-'
+	return string(strconv.AppendUint(b[:n+1], idSeq.Add(1), 36))
 }
 
 // statusWriter remembers the status written, for the log line and metrics.
@@ -58,10 +78,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // query string and body are never logged, as they may hold credentials.
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
+		id := newRequestID()
+		w.Header()["X-Request-Id"] = []string{id}
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
@@ -125,16 +143,25 @@ func isForm(contentType string) bool {
 	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
 }
 
+var (
+	nosniff   = []string{"nosniff"}
+	frameDeny = []string{"DENY"}
+	referrer  = []string{"same-origin"}
+	hsts      = []string{"max-age=31536000; includeSubDomains"}
+)
+
 // securityHeaders sets the headers every answer carries; pages add their
 // Content-Security-Policy themselves. HSTS only makes sense over TLS.
 func securityHeaders(next http.Handler, tls bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Canonical keys assigned directly, and shared value slices:
+		// Header.Set would canonicalise and allocate on every request.
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = frameDeny
+		h["Referrer-Policy"] = referrer
 		if tls {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})

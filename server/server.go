@@ -60,9 +60,32 @@ type Config struct {
 	Synchronous string
 	// Poll is how often the change feed is read (default 200ms).
 	Poll time.Duration
+	// Timeouts against slow clients; zero values take the defaults.
+	Timeouts Timeouts
 
 	Log *slog.Logger
 	Now func() time.Time
+}
+
+// Timeouts bound how long a client may take. A client gets ReadHeader to
+// send its headers (default 10 s), Read for a whole request (60 s), the
+// server Write to answer (120 s), and an idle keep-alive connection is
+// closed after Idle (120 s).
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&t.ReadHeader, 10*time.Second)
+	def(&t.Read, 60*time.Second)
+	def(&t.Write, 120*time.Second)
+	def(&t.Idle, 120*time.Second)
+	return t
 }
 
 // Server is a running Okapi.
@@ -216,15 +239,13 @@ func (s *Server) Listen() error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	s.ln = ln
+	to := s.cfg.Timeouts.withDefaults()
 	s.http = &http.Server{
-		Handler: s.handler,
-		// Timeouts against slow clients: a client gets 10 s to send its
-		// headers, 60 s for a whole request, and an idle keep-alive
-		// connection is closed after 2 minutes.
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           s.handler,
+		ReadHeaderTimeout: to.ReadHeader,
+		ReadTimeout:       to.Read,
+		WriteTimeout:      to.Write,
+		IdleTimeout:       to.Idle,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
