@@ -171,4 +171,3 @@ func (e *Env) activeTest() bool {
 	}
 	return true
 }
-
