@@ -123,7 +123,7 @@ func secretScenario(t *testing.T, dialect string) int {
 		"--cooldown-after", "6", "--cooldown", "2s"}, store...)
 	env := []string{"OKAPI_ADMIN_PASSWORD=" + adminPw}
 	srv := startProcess(t, env, "http", serveArgs...)
-	n := &node{t: t, url: srv.url, dialect: dialect, opts: nodeOptions{version: 19}, rec: func(what, body string) { hay.add("answer: "+what, body) }}
+	n := &node{t: t, url: srv.URL, dialect: dialect, opts: nodeOptions{version: 19}, rec: func(what, body string) { hay.add("answer: "+what, body) }}
 
 	alicePw, bobPw := sec.add("Alice-"+randHex(10)), sec.add("Bob-"+randHex(10))
 	cli(alicePw+"\n", "user", "create", "--login", "alice", "--password", "-", "--name", "Alice")
@@ -245,21 +245,21 @@ func secretScenario(t *testing.T, dialect string) int {
 	cli("", "user", "list")
 
 	// A restart cleans up the expired key.
-	srv.stop()
-	hay.add("server output, first run", srv.output())
+	srv.Stop()
+	hay.add("server output, first run", srv.Output())
 	srv = startProcess(t, env, "http", serveArgs...)
-	n.url = srv.url
+	n.url = srv.URL
 	keyStatus("alice", expiring, "expired")
 	n.authenticate("", "alice", cliKey)
 	cli("", "audit", "export")
 	time.Sleep(300 * time.Millisecond)
-	srv.stop()
-	if !strings.Contains(srv.output(), "GC 'res.users.apikeys' delete entries") {
-		t.Errorf("the restart did not clean up the expired key:\n%s", srv.output())
+	srv.Stop()
+	if !strings.Contains(srv.Output(), "GC 'res.users.apikeys' delete entries") {
+		t.Errorf("the restart did not clean up the expired key:\n%s", srv.Output())
 	}
-	hay.add("server output, second run", srv.output())
+	hay.add("server output, second run", srv.Output())
 	if t.Failed() {
-		t.Logf("second run:\n%s", srv.output())
+		t.Logf("second run:\n%s", srv.Output())
 	}
 
 	// The audit log, and the database itself.

@@ -181,14 +181,14 @@ func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t, dir)
 	p := startProcess(t, []string{"OKAPI_ADMIN_PASSWORD=admin"}, "https", "--data", filepath.Join(dir, "data"), "--odoo-version", "19",
 		"--db-name", dbName, "--tls-cert", certFile, "--tls-key", keyFile)
-	if !strings.Contains(p.output(), "listening on https://") {
-		t.Fatalf("the server does not say it listens on HTTPS:\n%s", p.output())
+	if !strings.Contains(p.Output(), "listening on https://") {
+		t.Fatalf("the server does not say it listens on HTTPS:\n%s", p.Output())
 	}
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	b := &browser{t: t, base: p.url, http: client}
+	b := &browser{t: t, base: p.URL, http: client}
 
 	form := b.get("/web/login")
 	checkPageHeaders(t, "login page over TLS", form.header)
@@ -210,7 +210,7 @@ func TestTLS(t *testing.T) {
 	if a := b.get("/odoo/settings/audit"); a.status != http.StatusOK || a.header.Get("Strict-Transport-Security") == "" {
 		t.Errorf("a page over TLS: %d, HSTS %q", a.status, a.header.Get("Strict-Transport-Security"))
 	}
-	resp, err := client.Post(p.url+"/xmlrpc/2/common", "text/xml", strings.NewReader(`<methodCall><methodName>version</methodName></methodCall>`))
+	resp, err := client.Post(p.URL+"/xmlrpc/2/common", "text/xml", strings.NewReader(`<methodCall><methodName>version</methodName></methodCall>`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestTLS(t *testing.T) {
 
 	// Plain HTTP on the same port is not served.
 	plain := &http.Client{Timeout: 5 * time.Second}
-	if r, err := plain.Get("http://" + strings.TrimPrefix(p.url, "https://") + "/web/login"); err == nil {
+	if r, err := plain.Get("http://" + strings.TrimPrefix(p.URL, "https://") + "/web/login"); err == nil {
 		b, _ := io.ReadAll(r.Body)
 		r.Body.Close()
 		if r.StatusCode == http.StatusOK || strings.Contains(string(b), "csrf_token") {
@@ -232,7 +232,7 @@ func TestTLS(t *testing.T) {
 	// Nor is TLS older than 1.2.
 	old := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
 		MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}}}
-	if r, err := old.Get(p.url + "/web/login"); err == nil {
+	if r, err := old.Get(p.URL + "/web/login"); err == nil {
 		r.Body.Close()
 		t.Error("a TLS 1.1 client was served")
 	}

@@ -86,7 +86,7 @@ func TestAuditExport(t *testing.T) {
 			laptop := run("key", "create", "--login", "alice", "--name", "laptop")
 			phone := run("key", "create", "--login", "alice", "--name", "phone")
 			tablet := run("key", "create", "--login", "alice", "--name", "tablet")
-			if got := pyAuthenticate(t, srv.url, "acme", "alice", laptop); got != "3" {
+			if got := pyAuthenticate(t, srv.URL, "acme", "alice", laptop); got != "3" {
 				t.Fatalf("authenticate with a fresh key = %s", got)
 			}
 			wrongKey := phone[:39] + "0"
@@ -94,7 +94,7 @@ func TestAuditExport(t *testing.T) {
 				wrongKey = phone[:39] + "1"
 			}
 			for _, wrong := range []string{wrongPassword, wrongKey} {
-				if got := pyAuthenticate(t, srv.url, "acme", "alice", wrong); got != "False" {
+				if got := pyAuthenticate(t, srv.URL, "acme", "alice", wrong); got != "False" {
 					t.Fatalf("authenticate with a wrong credential = %s", got)
 				}
 			}
@@ -106,7 +106,7 @@ func TestAuditExport(t *testing.T) {
 			// seconds to tell apart.
 			time.Sleep(1100 * time.Millisecond)
 			run("key", "revoke", "--login", "alice", "--name", "phone")
-			c := &rpcClient{url: func() string { return srv.url }, db: "acme", uid: 3, key: laptop, hc: &http.Client{Timeout: time.Minute}, inFlight: new(atomic.Int64)}
+			c := &rpcClient{url: func() string { return srv.URL }, db: "acme", uid: 3, key: laptop, hc: &http.Client{Timeout: time.Minute}, inFlight: new(atomic.Int64)}
 			res, o, msg := c.execute("res.users.apikeys", "search", []any{[]any{"name", "=", "tablet"}})
 			var ids []int64
 			if o != acked || json.Unmarshal(res, &ids) != nil || len(ids) != 1 {
@@ -115,7 +115,7 @@ func TestAuditExport(t *testing.T) {
 			if _, o, msg := c.execute("res.users.apikeys", "unlink", []any{ids[0]}); o != acked {
 				t.Fatalf("unlink over JSON-RPC: %s", msg)
 			}
-			srv.stop() // writes what the server still queues
+			srv.Stop() // writes what the server still queues
 
 			out := mustOkapi(t, append([]string{"audit", "export"}, store...)...)
 			lines := parseAudit(t, out)

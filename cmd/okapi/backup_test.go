@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,7 +59,7 @@ func TestBackup(t *testing.T) {
 	// Writers keep the database busy during the backup: partners over
 	// JSON-RPC, keys with `okapi key create`.
 	var inFlight atomic.Int64
-	c := &rpcClient{url: func() string { return srv.url }, db: "acme", uid: 2, key: adminKey, hc: &http.Client{Timeout: time.Minute}, inFlight: &inFlight}
+	c := &rpcClient{url: func() string { return srv.URL }, db: "acme", uid: 2, key: adminKey, hc: &http.Client{Timeout: time.Minute}, inFlight: &inFlight}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
@@ -172,20 +173,20 @@ func TestBackup(t *testing.T) {
 	copyFile(t, filepath.Join(data, "secret.key"), filepath.Join(restored, "secret.key"))
 	srv2 := startServer(t, nil, "--data", restored, "--db-name", "acme", "--cooldown-after", "0")
 	for i, k := range keys {
-		if got := pyAuthenticate(t, srv2.url, "acme", "alice", k); got != "3" {
+		if got := pyAuthenticate(t, srv2.URL, "acme", "alice", k); got != "3" {
 			t.Errorf("key %d made before the backup: authenticate = %s on the restored server, want 3", i, got)
 		}
 	}
-	if got := pyAuthenticate(t, srv2.url, "acme", "alice", revoked); got != "False" {
+	if got := pyAuthenticate(t, srv2.URL, "acme", "alice", revoked); got != "False" {
 		t.Errorf("key revoked before the backup: authenticate = %s on the restored server", got)
 	}
-	if got := pyAuthenticate(t, srv2.url, "acme", "alice", after); got != "False" {
+	if got := pyAuthenticate(t, srv2.URL, "acme", "alice", after); got != "False" {
 		t.Errorf("key made after the backup: authenticate = %s on the restored server", got)
 	}
-	if got := pyAuthenticate(t, srv2.url, "acme", "alice", "alice-password"); got != "3" {
+	if got := pyAuthenticate(t, srv2.URL, "acme", "alice", "alice-password"); got != "3" {
 		t.Errorf("password on the restored server: authenticate = %s", got)
 	}
-	c2 := &rpcClient{url: func() string { return srv2.url }, db: "acme", uid: 2, key: adminKey, hc: http.DefaultClient, inFlight: &inFlight}
+	c2 := &rpcClient{url: func() string { return srv2.URL }, db: "acme", uid: 2, key: adminKey, hc: http.DefaultClient, inFlight: &inFlight}
 	res, o, msg := c2.execute("res.partner", "search_count", []any{[]any{"id", "in", before}})
 	if o != acked {
 		t.Fatalf("search_count on the restored server: %s", msg)
@@ -193,7 +194,7 @@ func TestBackup(t *testing.T) {
 	if n, _ := json.Marshal(len(before)); string(res) != string(n) {
 		t.Errorf("restored server has %s of the %d partners acknowledged before the backup", res, len(before))
 	}
-	srv2.stop()
+	srv2.Stop()
 	if err := sqlite.CheckFile(context.Background(), filepath.Join(restored, sqlite.FileName)); err != nil {
 		t.Errorf("the restored database after use: %v", err)
 	}
@@ -205,7 +206,7 @@ func TestBackup(t *testing.T) {
 	copyFile(t, out, filepath.Join(bare, sqlite.FileName))
 	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer tcancel()
-	cmd := exec.CommandContext(tctx, binary, "serve", "--data", bare, "--addr", freeAddr(t))
+	cmd := exec.CommandContext(tctx, binary, "serve", "--data", bare, "--addr", proctest.FreeAddr(t))
 	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "secret") {
 		t.Errorf("a server on the backup without its secret.key: %v, %q; want a refusal naming the secret", err, b)
 	}
@@ -264,7 +265,7 @@ func TestBackupPostgresDocumented(t *testing.T) {
 	if b, err := exec.Command("pg_dump", "--format=custom", "--file="+dump, url).CombinedOutput(); err != nil {
 		t.Fatalf("pg_dump: %v\n%s", err, b)
 	}
-	srv.stop()
+	srv.Stop()
 	url2 := storetest.PostgresURL(t)
 	if b, err := exec.Command("pg_restore", "--no-owner", "--dbname="+url2, dump).CombinedOutput(); err != nil {
 		t.Fatalf("pg_restore: %v\n%s", err, b)
@@ -272,7 +273,7 @@ func TestBackupPostgresDocumented(t *testing.T) {
 	restored := t.TempDir()
 	copyFile(t, filepath.Join(data, "secret.key"), filepath.Join(restored, "secret.key"))
 	srv2 := startServer(t, nil, "--data", restored, "--db", url2, "--db-name", "acme")
-	if got := pyAuthenticate(t, srv2.url, "acme", "alice", key); got != "3" {
+	if got := pyAuthenticate(t, srv2.URL, "acme", "alice", key); got != "3" {
 		t.Errorf("key on the restored PostgreSQL database: authenticate = %s, want 3", got)
 	}
 }

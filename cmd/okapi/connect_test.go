@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"io"
 	"net"
 	"net/http"
@@ -133,7 +134,7 @@ func TestConnectOkapi(t *testing.T) {
 			for _, s := range p.Steps() {
 				guide = append(guide, strings.Fields(s)[0])
 			}
-			host := strings.TrimPrefix(srv.url, "http://")
+			host := strings.TrimPrefix(srv.URL, "http://")
 			cases := []connectCase{
 				{name: "good key", key: good + "\n", code: 0,
 					want: []string{"✓ URL", "✓ Server", version, p.Path(), `✓ Database           "acme" exists`, `"alice" is Alice`,
@@ -161,13 +162,13 @@ func TestConnectOkapi(t *testing.T) {
 					want: []string{`✗ Database           there is no database "acem" on this server`, `Use one of: "acme"`, "- Authentication"}},
 				{name: "portal user", key: portal, login: "pat", code: 9,
 					want: []string{"✓ Authentication", "✗ Rights             a portal user", "contacts: read yes, create no"}},
-				{name: "trailing slash", url: srv.url + "/", key: good, code: 3,
-					want: []string{"✗ URL                it ends with a slash", "//xmlrpc/2/common", "redirect", "Write the URL without the final slash: " + srv.url, "✓ Rights"}},
+				{name: "trailing slash", url: srv.URL + "/", key: good, code: 3,
+					want: []string{"✗ URL                it ends with a slash", "//xmlrpc/2/common", "redirect", "Write the URL without the final slash: " + srv.URL, "✓ Rights"}},
 				{name: "no scheme", url: host, key: good, code: 3,
-					want: []string{"✗ URL                no scheme", "Write the URL with its scheme: " + srv.url, "✓ Authentication"}},
+					want: []string{"✗ URL                no scheme", "Write the URL with its scheme: " + srv.URL, "✓ Authentication"}},
 				{name: "https on an http port", url: "https://" + host, key: good, code: 3,
-					want: []string{"✗ Server             " + host + " speaks plain HTTP, not HTTPS", "Use " + srv.url, "- Version"}},
-				{name: "web client path", url: srv.url + "/odoo/contacts", key: good, code: 3,
+					want: []string{"✗ Server             " + host + " speaks plain HTTP, not HTTPS", "Use " + srv.URL, "- Version"}},
+				{name: "web client path", url: srv.URL + "/odoo/contacts", key: good, code: 3,
 					want: []string{"✗ URL                the URL ends with /odoo/contacts, a page of Odoo's web client", "✓ Authentication"}},
 				{name: "key on the command line", args: []string{"--key", good}, code: 2},
 			}
@@ -180,7 +181,7 @@ func TestConnectOkapi(t *testing.T) {
 				cases[0].want = append(cases[0].want[:8:8], "JSON-2 (/json/2) accepts the key too", "OK:")
 			}
 			for _, tc := range cases {
-				runConnect(t, srv.url, secrets, tc)
+				runConnect(t, srv.URL, secrets, tc)
 			}
 		})
 	}
@@ -190,7 +191,7 @@ func TestConnectOkapi(t *testing.T) {
 func TestConnectNetwork(t *testing.T) {
 	t.Parallel()
 	key := strings.Repeat("ab", 20)
-	closed := freeAddr(t)
+	closed := proctest.FreeAddr(t)
 
 	// A server that accepts connections and never answers.
 	silent, err := net.Listen("tcp", "127.0.0.1:0")

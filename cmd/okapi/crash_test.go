@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -69,10 +69,9 @@ type crashServer struct {
 	addr string
 	args []string
 
-	cmd    *exec.Cmd
-	done   chan struct{}
+	cur    *proctest.Server
 	mu     sync.Mutex
-	out    bytes.Buffer // every start's output, for a failure's report
+	out    bytes.Buffer // the output of every earlier start, for a failure's report
 	starts int
 	kills  int
 }
@@ -82,81 +81,46 @@ func (s *crashServer) url() string { return "http://" + s.addr }
 func (s *crashServer) output() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.out.String()
+	out := s.out.String()
+	if s.cur != nil {
+		out += s.cur.Output()
+	}
+	return out
 }
 
 // start runs the server and waits until it listens.
 func (s *crashServer) start() {
 	s.t.Helper()
 	s.starts++
+	s.cur = proctest.Start(s.t, binary, s.addr, []string{"OKAPI_ADMIN_PASSWORD=" + storetest.AdminPassword}, "http", s.args...)
+}
+
+// retire keeps the output of the server that just ended.
+func (s *crashServer) retire() {
 	s.mu.Lock()
-	fmt.Fprintf(&s.out, "--- start %d\n", s.starts)
+	fmt.Fprintf(&s.out, "--- start %d\n%s", s.starts, s.cur.Output())
 	s.mu.Unlock()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", s.addr}, s.args...)...)
-	cmd.Env = append(os.Environ(), "OKAPI_ADMIN_PASSWORD="+storetest.AdminPassword)
-	r, w, err := os.Pipe()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	w.Close()
-	ready, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer r.Close()
-		sc := bufio.NewScanner(r)
-		listening := false
-		for sc.Scan() {
-			s.mu.Lock()
-			s.out.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			if !listening && strings.Contains(sc.Text(), "listening on") {
-				listening = true
-				close(ready)
-			}
-		}
-	}()
-	s.cmd, s.done = cmd, done
-	select {
-	case <-ready:
-	case <-done:
-		cmd.Wait()
-		s.t.Fatalf("okapi serve (start %d) exited:\n%s", s.starts, s.output())
-	case <-time.After(60 * time.Second):
-		s.kill()
-		s.t.Fatalf("okapi serve (start %d) did not listen within 60 s:\n%s", s.starts, s.output())
-	}
+	s.cur = nil
 }
 
 // kill ends the server with SIGKILL: no shutdown, no deferred function, no
 // flush; whatever the kernel has of the database files is what remains.
 func (s *crashServer) kill() {
-	if s.cmd == nil {
+	if s.cur == nil {
 		return
 	}
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.cmd.Wait()
-	<-s.done
-	s.cmd = nil
+	s.cur.Kill()
+	s.retire()
 	s.kills++
 }
 
 // stop ends the server gracefully.
 func (s *crashServer) stop() {
-	if s.cmd == nil {
+	if s.cur == nil {
 		return
 	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-	}
-	s.cmd.Wait()
-	s.cmd = nil
+	s.cur.Stop()
+	s.retire()
 }
 
 // outcome is what a client knows of a request.
@@ -265,7 +229,7 @@ func crashRun(t *testing.T, dialect string, kills int) {
 	const dbName = "crash"
 	// No cooldown: the final check presents every revoked key, and each is
 	// a failed login.
-	srv := &crashServer{t: t, addr: freeAddr(t), args: append([]string{"--db-name", dbName, "--log-level", "warn", "--cooldown-after", "0"}, store...)}
+	srv := &crashServer{t: t, addr: proctest.FreeAddr(t), args: append([]string{"--db-name", dbName, "--log-level", "warn", "--cooldown-after", "0"}, store...)}
 	srv.start()
 	defer func() {
 		srv.stop()

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"net"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,114 +19,28 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "okapi-e2e")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "okapi")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building okapi:", err)
+	var err error
+	if binary, err = proctest.Build(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	proctest.Cleanup()
 	os.Exit(code)
 }
 
-// proc is a running `okapi serve`.
-type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	mu   sync.Mutex
-	out  bytes.Buffer // everything the server wrote
-	done chan struct{}
-}
-
-func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-// freeAddr returns a loopback address nobody listens on.
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startServer runs `okapi serve` with args and waits until it listens.
-func startServer(t *testing.T, env []string, args ...string) *proc {
+// startServer runs `okapi serve` (logging at debug level) with args on a
+// free loopback port and waits until it listens.
+func startServer(t *testing.T, env []string, args ...string) *proctest.Server {
 	t.Helper()
-	addr := freeAddr(t)
-	p := &proc{url: "http://" + addr, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-level", "debug"}, args...)...)
-	p.cmd.Env = append(os.Environ(), env...)
-	r, w, _ := os.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	ready := make(chan struct{})
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(r)
-		once := sync.Once{}
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if strings.Contains(sc.Text(), "listening on") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-p.done:
-		t.Fatalf("okapi serve exited:\n%s", p.output())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("okapi serve did not start:\n%s", p.output())
-	}
-	t.Cleanup(func() { p.stop() })
-	return p
+	return proctest.Start(t, binary, "", env, "http", append([]string{"--log-level", "debug"}, args...)...)
 }
 
-func (p *proc) stop() {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-	}
-	p.cmd.Wait()
-}
-
-// runCLI runs a command-line command and returns stdout, stderr and the exit
-// status.
+// runCLI runs a command-line command and returns stdout, stderr and the
+// exit status.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
+	return proctest.Run(t, binary, stdin, args...)
 }
 
 func mustOkapi(t *testing.T, args ...string) string {
@@ -175,8 +86,8 @@ func TestKeysEndToEnd(t *testing.T) {
 				store = append(store, "--db", storetest.PostgresURL(t))
 			}
 			srv := startServer(t, []string{"OKAPI_ADMIN_PASSWORD="}, append(store, "--odoo-version", "18", "--db-name", "acme")...)
-			if !regexp.MustCompile(`Created the administrator: login "admin", password "[^"]{12,}"`).MatchString(srv.output()) {
-				t.Fatalf("the generated admin password was not printed:\n%s", srv.output())
+			if !regexp.MustCompile(`Created the administrator: login "admin", password "[^"]{12,}"`).MatchString(srv.Output()) {
+				t.Fatalf("the generated admin password was not printed:\n%s", srv.Output())
 			}
 			run := func(args ...string) string { return mustOkapi(t, append(args, store...)...) }
 			run("user", "create", "--login", "alice", "--password", "alice-pass", "--name", "Alice")
@@ -198,7 +109,7 @@ func TestKeysEndToEnd(t *testing.T) {
 
 			expect := func(what, key, login, want string) {
 				t.Helper()
-				if got := pyAuthenticate(t, srv.url, "acme", login, key); got != want {
+				if got := pyAuthenticate(t, srv.URL, "acme", login, key); got != want {
 					t.Fatalf("%s: authenticate = %s, want %s", what, got, want)
 				}
 			}
@@ -211,7 +122,7 @@ func TestKeysEndToEnd(t *testing.T) {
 
 			run("key", "revoke", "--login", "alice", "--name", "to revoke")
 			deadline := time.Now().Add(time.Second)
-			for pyAuthenticate(t, srv.url, "acme", "alice", revoked) != "False" {
+			for pyAuthenticate(t, srv.URL, "acme", "alice", revoked) != "False" {
 				if time.Now().After(deadline) {
 					t.Fatal("a key revoked on the command line still works after one second")
 				}
@@ -222,7 +133,7 @@ func TestKeysEndToEnd(t *testing.T) {
 			time.Sleep(time.Second)
 			expect("archived user's key", bobs, "bob", "False")
 			for time.Until(time.Now().Add(3*time.Second)) > 0 {
-				if pyAuthenticate(t, srv.url, "acme", "alice", expiring) == "False" {
+				if pyAuthenticate(t, srv.URL, "acme", "alice", expiring) == "False" {
 					break
 				}
 				time.Sleep(200 * time.Millisecond)
@@ -237,10 +148,10 @@ func TestKeysEndToEnd(t *testing.T) {
 				}
 			}
 			listJSON := run("key", "list", "--json")
-			srv.stop()
+			srv.Stop()
 			// The secrets must be nowhere: database files (and WAL), logs,
 			// listings.
-			haystacks := map[string]string{"server output": srv.output(), "key list": list, "key list --json": listJSON}
+			haystacks := map[string]string{"server output": srv.Output(), "key list": list, "key list --json": listJSON}
 			files, _ := filepath.Glob(filepath.Join(data, "*"))
 			for _, f := range files {
 				b, _ := os.ReadFile(f)
@@ -269,7 +180,7 @@ func TestCommandLine(t *testing.T) {
 	if _, errs, code := runCLI(t, "", "user", "list", "--data", data); code != 1 || !strings.Contains(errs, "start the server once") {
 		t.Fatalf("user list before any start: exit %d, %q", code, errs)
 	}
-	startServer(t, nil, "--data", data).stop()
+	startServer(t, nil, "--data", data).Stop()
 	out, errs, code := runCLI(t, "s3cret\n", "user", "create", "--data", data, "--login", "carol", "--password", "-", "--portal")
 	if code != 0 || !strings.Contains(out, `Created portal user "carol"`) {
 		t.Fatalf("user create: exit %d, %q %q", code, out, errs)

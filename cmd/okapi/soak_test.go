@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"io"
 	"net/http"
 	"os"
@@ -66,8 +67,8 @@ func TestSoak(t *testing.T) {
 	srv := startServer(t, []string{"OKAPI_ADMIN_PASSWORD=admin"}, "--data", data, "--db-name", "acme", "--log-level", "warn")
 	mustOkapi(t, "user", "create", "--data", data, "--login", "alice", "--password", "alice-pass")
 	key := strings.TrimSpace(mustOkapi(t, "key", "create", "--data", data, "--login", "alice", "--name", "soak"))
-	pid := srv.cmd.Process.Pid
-	base := goroutines(t, srv.url)
+	pid := srv.PID()
+	base := goroutines(t, srv.URL)
 	calls := []string{bench.CallAuthenticate, bench.CallSearchRead, bench.CallJSON2}
 	slice := 5 * time.Second
 	var samples []int
@@ -77,7 +78,7 @@ func TestSoak(t *testing.T) {
 		if d < time.Second {
 			break
 		}
-		rep, err := bench.Run(context.Background(), bench.Config{URL: srv.url, DB: "acme", Login: "alice", Key: key,
+		rep, err := bench.Run(context.Background(), bench.Config{URL: srv.URL, DB: "acme", Login: "alice", Key: key,
 			Call: calls[i%len(calls)], Concurrency: 8, Duration: d, Warmup: -1})
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +91,7 @@ func TestSoak(t *testing.T) {
 	}
 	// After the load, idle connections close and goroutines settle.
 	time.Sleep(2 * time.Second)
-	after := goroutines(t, srv.url)
+	after := goroutines(t, srv.URL)
 	t.Logf("goroutines: %d before the load, %d after", base, after)
 	if after > base+10 {
 		t.Errorf("goroutines grew from %d to %d", base, after)
@@ -174,7 +175,7 @@ func BenchmarkStartup(b *testing.B) {
 	b.ResetTimer()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		addr := freeAddr(b)
+		addr := proctest.FreeAddr(b)
 		start := time.Now()
 		p := exec.Command(binary, "serve", "--data", data, "--addr", addr, "--log-level", "warn")
 		if err := p.Start(); err != nil {
