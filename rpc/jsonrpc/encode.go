@@ -2,7 +2,6 @@ package jsonrpc
 
 import (
 	"fmt"
-	"github.com/okapi-erp/okapi/rpc/internal/pyfmt"
 	"math"
 	"slices"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/rpc/internal/pyfmt"
 )
 
 // maxEncodeDepth stops a value that contains itself from recursing until

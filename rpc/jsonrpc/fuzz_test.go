@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // fuzzLimits are small so that the fuzzer reaches every limit quickly.
@@ -96,8 +98,8 @@ func roundTrip(t *testing.T, v any) {
 	if err != nil {
 		t.Fatalf("re-encoded value does not decode: %v\n%s", err, out)
 	}
-	if !equal(again, v) {
-		t.Fatalf("round trip changed the value:\n%s\n%s", show(v), show(again))
+	if !codectest.Equal(again, v) {
+		t.Fatalf("round trip changed the value:\n%s\n%s", codectest.Show(v), codectest.Show(again))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // The recordings are real Odoo 18.0 and 19.0 exchanges: every JSON answer
@@ -37,15 +38,15 @@ func TestGoldenValues(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if !equal(got, plain(ref)) {
-				t.Errorf("Decode =\n%s\nwant\n%s", show(got), show(plain(ref)))
+			if !codectest.Equal(got, codectest.Plain(ref)) {
+				t.Errorf("Decode =\n%s\nwant\n%s", codectest.Show(got), codectest.Show(codectest.Plain(ref)))
 			}
 			out, err := AppendValue(nil, ref)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(out) != r.Response.Body {
-				t.Errorf("AppendValue differs from Odoo's body: %s", firstDiff(string(out), r.Response.Body))
+				t.Errorf("AppendValue differs from Odoo's body: %s", codectest.FirstDiff(string(out), r.Response.Body))
 			}
 		})
 	}
@@ -92,7 +93,7 @@ func TestGoldenEnvelopes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if string(out) != body {
-				t.Errorf("envelope differs from Odoo's: %s", firstDiff(string(out), body))
+				t.Errorf("envelope differs from Odoo's: %s", codectest.FirstDiff(string(out), body))
 			}
 		})
 	}
@@ -116,8 +117,8 @@ func TestGoldenRequests(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || !equal(got, plain(ref)) {
-				t.Fatalf("Decode = %s, %v; want %s", show(got), err, show(plain(ref)))
+			if err != nil || !codectest.Equal(got, codectest.Plain(ref)) {
+				t.Fatalf("Decode = %s, %v; want %s", codectest.Show(got), err, codectest.Show(codectest.Plain(ref)))
 			}
 			if !strings.Contains(r.Request.URL, "/jsonrpc") && !strings.Contains(r.Request.URL, "/web/") {
 				return
@@ -132,7 +133,7 @@ func TestGoldenRequests(t *testing.T) {
 			}
 			_ = json.Unmarshal(body, &raw)
 			params, _ := ref.(okapi.Struct).Get("params")
-			if string(req.ID) != string(raw.ID) || req.Method != raw.Method || !req.HasParams || !equal(req.Params, plain(params)) {
+			if string(req.ID) != string(raw.ID) || req.Method != raw.Method || !req.HasParams || !codectest.Equal(req.Params, codectest.Plain(params)) {
 				t.Errorf("DecodeRequest = %+v", req)
 			}
 			if raw.ID == nil && req.ID != nil {

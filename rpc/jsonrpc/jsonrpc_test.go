@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 func TestDecodeValues(t *testing.T) {
@@ -58,8 +59,8 @@ func TestDecodeValues(t *testing.T) {
 			t.Errorf("Decode(%q): %v", tt.in, err)
 			continue
 		}
-		if !equal(got, tt.want) {
-			t.Errorf("Decode(%q) = %s, want %s", tt.in, show(got), show(tt.want))
+		if !codectest.Equal(got, tt.want) {
+			t.Errorf("Decode(%q) = %s, want %s", tt.in, codectest.Show(got), codectest.Show(tt.want))
 		}
 	}
 }
@@ -194,8 +195,8 @@ func TestDecodeRequest(t *testing.T) {
 			if req.Method != tt.method || req.HasParams != tt.hasParams {
 				t.Errorf("Method, HasParams = %q, %v", req.Method, req.HasParams)
 			}
-			if (req.Params == nil) != (tt.params == nil) || tt.params != nil && !equal(req.Params, tt.params) {
-				t.Errorf("Params = %s, want %s", show(req.Params), show(tt.params))
+			if (req.Params == nil) != (tt.params == nil) || tt.params != nil && !codectest.Equal(req.Params, tt.params) {
+				t.Errorf("Params = %s, want %s", codectest.Show(req.Params), codectest.Show(tt.params))
 			}
 		})
 	}
@@ -385,8 +386,8 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
-		if !equal(got, v) {
-			t.Errorf("%s came back as %s", show(v), show(got))
+		if !codectest.Equal(got, v) {
+			t.Errorf("%s came back as %s", codectest.Show(v), codectest.Show(got))
 		}
 	}
 }

@@ -5,180 +5,21 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
-	"sort"
 	"strconv"
 	"testing"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // These tests run Python's json module, whose output and error messages
-// Odoo sends, against the codec in both directions. Values cross the
-// process boundary in a tagged form that keeps int, float and dict order
-// apart.
-
-const pyCanon = `
-import base64, json, sys
-
-def canon(v):
-    if v is None: return {"nil": None}
-    if isinstance(v, bool): return {"bool": v}
-    if isinstance(v, int): return {"int": str(v)}
-    if isinstance(v, float): return {"float": v.hex()}
-    if isinstance(v, str): return {"str": v}
-    if isinstance(v, list): return {"list": [canon(e) for e in v]}
-    if isinstance(v, dict): return {"dict": [[k, canon(e)] for k, e in v.items()]}
-    raise TypeError(type(v))
-
-def uncanon(c):
-    (k, v), = c.items()
-    if k == "nil": return None
-    if k == "bool": return v
-    if k == "int": return int(v)
-    if k == "float": return float.fromhex(v)
-    if k == "str": return v
-    if k == "list": return [uncanon(e) for e in v]
-    if k == "dict": return {n: uncanon(e) for n, e in v}
-    raise TypeError(k)
-`
-
-// python runs script with stdin and returns its standard output. CI has
-// python3; a workstation without it skips.
-func python(t *testing.T, script string, stdin []byte) []byte {
-	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is not on PATH")
-		}
-		t.Skip("python3 is not on PATH")
-	}
-	cmd := exec.Command(path, "-c", script)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3: %v\n%s", err, stderr.Bytes())
-	}
-	return out
-}
-
-// fromCanon turns the tagged form into the values Decode returns (dicts
-// into okapi.Struct, integers beyond int64 into float64).
-func fromCanon(t *testing.T, raw json.RawMessage) any {
-	t.Helper()
-	var tagged map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &tagged); err != nil || len(tagged) != 1 {
-		t.Fatalf("bad tagged value %s: %v", raw, err)
-	}
-	for k, v := range tagged {
-		switch k {
-		case "nil":
-			return nil
-		case "bool":
-			var b bool
-			_ = json.Unmarshal(v, &b)
-			return b
-		case "list":
-			var items []json.RawMessage
-			_ = json.Unmarshal(v, &items)
-			out := make([]any, len(items))
-			for i, e := range items {
-				out[i] = fromCanon(t, e)
-			}
-			return out
-		case "dict":
-			var pairs [][2]json.RawMessage
-			_ = json.Unmarshal(v, &pairs)
-			out := okapi.Struct{}
-			for _, p := range pairs {
-				var name string
-				_ = json.Unmarshal(p[0], &name)
-				out = append(out, okapi.Member{Name: name, Value: fromCanon(t, p[1])})
-			}
-			return out
-		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			t.Fatalf("bad tagged value %s", raw)
-		}
-		switch k {
-		case "int":
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return n
-			}
-			f, _ := strconv.ParseFloat(s, 64)
-			return f
-		case "float":
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				t.Fatalf("float %s: %v", s, err)
-			}
-			return f
-		case "str":
-			return s
-		}
-	}
-	t.Fatalf("unknown tagged value %s", raw)
-	return nil
-}
-
-// toCanon is the Go half of the tagged form.
-func toCanon(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return map[string]any{"nil": nil}
-	case bool:
-		return map[string]any{"bool": x}
-	case int64:
-		return map[string]any{"int": strconv.FormatInt(x, 10)}
-	case float64:
-		s := strconv.FormatFloat(x, 'x', -1, 64)
-		switch {
-		case math.IsNaN(x):
-			s = "nan"
-		case math.IsInf(x, 1):
-			s = "inf"
-		case math.IsInf(x, -1):
-			s = "-inf"
-		}
-		return map[string]any{"float": s}
-	case string:
-		return map[string]any{"str": x}
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toCanon(e)
-		}
-		return map[string]any{"list": out}
-	case okapi.Struct:
-		pairs := make([]any, len(x))
-		for i, m := range x {
-			pairs[i] = []any{m.Name, toCanon(m.Value)}
-		}
-		return map[string]any{"dict": pairs}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		s := okapi.Struct{}
-		for _, k := range keys {
-			s = append(s, okapi.Member{Name: k, Value: x[k]})
-		}
-		return toCanon(s)
-	}
-	panic("toCanon: unsupported type")
-}
+// Odoo sends, against the codec in both directions, values crossing the
+// process boundary in internal/pycanon's tagged form.
 
 // TestPythonDumpsDecodes feeds what json.dumps writes, in several styles,
 // to Decode and compares with what json.loads reads back.
 func TestPythonDumpsDecodes(t *testing.T) {
-	script := pyCanon + `
+	script := codectest.PyScript + `
 values = [
     None, True, False, 0, -1, 2**63 - 1, -2**63, 2**64, 10**30,
     1.5, 0.1, 1e16, -0.0, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.125,
@@ -201,7 +42,7 @@ print(json.dumps(out))
 		Body  string
 		Value json.RawMessage
 	}
-	if err := json.Unmarshal(python(t, script, nil), &cases); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, nil), &cases); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
@@ -219,8 +60,8 @@ print(json.dumps(out))
 			t.Errorf("Decode(%q): %v", body, err)
 			continue
 		}
-		if want := plain(fromCanon(t, c.Value)); !equal(got, want) {
-			t.Errorf("Decode(%q)\n got %s\nwant %s", body, show(got), show(want))
+		if want := codectest.Plain(codectest.FromPy(t, c.Value)); !codectest.Equal(got, want) {
+			t.Errorf("Decode(%q)\n got %s\nwant %s", body, codectest.Show(got), codectest.Show(want))
 		}
 	}
 }
@@ -253,10 +94,10 @@ func TestPythonLoadsEncoded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = append(items, item{Body: string(b), Value: toCanon(v)})
+		items = append(items, item{Body: string(b), Value: codectest.ToPy(v)})
 	}
 	in, _ := json.Marshal(items)
-	script := pyCanon + `
+	script := codectest.PyScript + `
 out = []
 for it in json.load(sys.stdin):
     out.append({"loaded": canon(json.loads(it["body"])), "dumps": json.dumps(uncanon(it["value"]))})
@@ -266,15 +107,15 @@ print(json.dumps(out))
 		Loaded json.RawMessage
 		Dumps  string
 	}
-	if err := json.Unmarshal(python(t, script, in), &got); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	for i, v := range values {
-		if l := fromCanon(t, got[i].Loaded); !equal(plain(l), plain(v)) {
-			t.Errorf("json.loads(AppendValue(%s)) = %s", show(v), show(plain(l)))
+		if l := codectest.FromPy(t, got[i].Loaded); !codectest.Equal(codectest.Plain(l), codectest.Plain(v)) {
+			t.Errorf("json.loads(AppendValue(%s)) = %s", codectest.Show(v), codectest.Show(codectest.Plain(l)))
 		}
 		if got[i].Dumps != items[i].Body {
-			t.Errorf("AppendValue(%s) differs from json.dumps: %s", show(v), firstDiff(items[i].Body, got[i].Dumps))
+			t.Errorf("AppendValue(%s) differs from json.dumps: %s", codectest.Show(v), codectest.FirstDiff(items[i].Body, got[i].Dumps))
 		}
 	}
 }
@@ -301,7 +142,7 @@ for doc in json.load(sys.stdin):
 print(json.dumps(out))
 `
 	var got []string
-	if err := json.Unmarshal(python(t, script, in), &got); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	i := 0
@@ -330,7 +171,7 @@ import json, sys
 print(json.dumps([json.dumps(float.fromhex(h)) for h in json.load(sys.stdin)]))
 `
 	var want []string
-	if err := json.Unmarshal(python(t, script, in), &want); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &want); err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range floats {

@@ -3,7 +3,6 @@ package xmlrpc
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/okapi-erp/okapi/rpc/internal/pyfmt"
 	"math"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/rpc/internal/pyfmt"
 )
 
 // The layout below is the one Python's xmlrpc.client marshaller produces,

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // fuzzLimits are small so that the fuzzer reaches every limit quickly.
@@ -111,8 +113,8 @@ func FuzzDecodeCall(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded call does not decode: %v\n%q", err, out)
 		}
-		if again.Method != sanitized(c.Method) || !equal(anySlice(again.Params), callView(params)) {
-			t.Fatalf("round trip changed the call:\n%q %s\n%q %s", c.Method, show(params), again.Method, show(again.Params))
+		if again.Method != sanitized(c.Method) || !codectest.Equal(anySlice(again.Params), callView(params)) {
+			t.Fatalf("round trip changed the call:\n%q %s\n%q %s", c.Method, codectest.Show(params), again.Method, codectest.Show(again.Params))
 		}
 	})
 }
@@ -141,8 +143,8 @@ func FuzzDecodeResponse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded response does not decode: %v\n%q", err, out)
 		}
-		if !equal(again, callView(v)) {
-			t.Fatalf("round trip changed the value:\n%s\n%s", show(v), show(again))
+		if !codectest.Equal(again, callView(v)) {
+			t.Fatalf("round trip changed the value:\n%s\n%s", codectest.Show(v), codectest.Show(again))
 		}
 		// The server encoding must at least be readable.
 		if out, err = AppendResponse(nil, v); err != nil {
@@ -170,7 +172,7 @@ func checkFaultRoundTrip(t *testing.T, f *Fault) {
 	if s, ok := wantCode.(string); ok {
 		wantCode = sanitized(s)
 	}
-	if !equal(again.Code, wantCode) || again.String != sanitized(f.String) {
+	if !codectest.Equal(again.Code, wantCode) || again.String != sanitized(f.String) {
 		t.Fatalf("fault round trip: %#v became %#v", f, again)
 	}
 }

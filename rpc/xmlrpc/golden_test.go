@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // The recordings are real Odoo 18.0 and 19.0 exchanges. Every request was
@@ -38,15 +40,15 @@ func TestGoldenRequests(t *testing.T) {
 			if call.Method != method {
 				t.Errorf("method = %q, want %q", call.Method, method)
 			}
-			if want := plain(params); !equal(anySlice(call.Params), anySlice(want.([]any))) {
-				t.Errorf("params =\n%s\nwant\n%s", show(anySlice(call.Params)), show(want))
+			if want := codectest.Plain(params); !codectest.Equal(anySlice(call.Params), anySlice(want.([]any))) {
+				t.Errorf("params =\n%s\nwant\n%s", codectest.Show(anySlice(call.Params)), codectest.Show(want))
 			}
 			out, err := AppendCall(nil, method, params...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(out) != r.Request.Body {
-				t.Errorf("AppendCall differs from xmlrpc.client's body: %s", firstDiff(string(out), r.Request.Body))
+				t.Errorf("AppendCall differs from xmlrpc.client's body: %s", codectest.FirstDiff(string(out), r.Request.Body))
 			}
 		})
 	}
@@ -80,15 +82,15 @@ func TestGoldenResponses(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeResponse: %v", err)
 			}
-			if want := plain(params[0]); !equal(got, want) {
-				t.Errorf("value =\n%s\nwant\n%s", show(got), show(want))
+			if want := codectest.Plain(params[0]); !codectest.Equal(got, want) {
+				t.Errorf("value =\n%s\nwant\n%s", codectest.Show(got), codectest.Show(want))
 			}
 			out, err := AppendResponse(nil, params[0])
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(out) != r.Response.Body {
-				t.Errorf("AppendResponse differs from Odoo's body: %s", firstDiff(string(out), r.Response.Body))
+				t.Errorf("AppendResponse differs from Odoo's body: %s", codectest.FirstDiff(string(out), r.Response.Body))
 			}
 		})
 	}
@@ -105,13 +107,13 @@ func checkGoldenFault(t *testing.T, r recording, ref any, err error) {
 	if !errors.As(err, &f) {
 		t.Fatalf("DecodeResponse error = %v, want a *Fault", err)
 	}
-	m := plain(ref).(map[string]any)
-	if !equal(f.Code, m["faultCode"]) || f.String != m["faultString"] {
-		t.Errorf("fault = %#v, want %s", f, show(m))
+	m := codectest.Plain(ref).(map[string]any)
+	if !codectest.Equal(f.Code, m["faultCode"]) || f.String != m["faultString"] {
+		t.Errorf("fault = %#v, want %s", f, codectest.Show(m))
 	}
 	out := AppendFault(nil, f.Code, f.String)
 	if string(out) != r.Response.Body {
-		t.Errorf("AppendFault differs from Odoo's body: %s", firstDiff(string(out), r.Response.Body))
+		t.Errorf("AppendFault differs from Odoo's body: %s", codectest.FirstDiff(string(out), r.Response.Body))
 	}
 }
 

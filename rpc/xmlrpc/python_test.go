@@ -1,203 +1,25 @@
 package xmlrpc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
-	"sort"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // These tests run the real client, Python's xmlrpc.client, against the
-// codec in both directions. Values cross the process boundary in a tagged
-// JSON form that keeps every type and dict order apart.
-
-// pyCanon is the Python half of the tagged form.
-const pyCanon = `
-import base64, datetime, json, sys, xmlrpc.client as x
-
-def canon(v):
-    if v is None: return {"nil": None}
-    if isinstance(v, bool): return {"bool": v}
-    if isinstance(v, int): return {"int": str(v)}
-    if isinstance(v, float): return {"float": v.hex()}
-    if isinstance(v, str): return {"str": v}
-    if isinstance(v, (bytes, bytearray)): return {"bytes": base64.b64encode(v).decode()}
-    if isinstance(v, datetime.datetime): return {"dt": v.strftime("%Y-%m-%dT%H:%M:%S")}
-    if isinstance(v, (list, tuple)): return {"list": [canon(e) for e in v]}
-    if isinstance(v, dict): return {"dict": [[k, canon(e)] for k, e in v.items()]}
-    raise TypeError(type(v))
-
-def uncanon(c):
-    (k, v), = c.items()
-    if k == "nil": return None
-    if k == "bool": return v
-    if k == "int": return int(v)
-    if k == "float": return float.fromhex(v)
-    if k == "str": return v
-    if k == "bytes": return base64.b64decode(v)
-    if k == "dt": return datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S")
-    if k == "list": return [uncanon(e) for e in v]
-    if k == "dict": return {n: uncanon(e) for n, e in v}
-    raise TypeError(k)
-`
-
-// python runs script with stdin and returns its standard output. CI has
-// python3; a workstation without it skips.
-func python(t *testing.T, script string, stdin []byte) []byte {
-	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is not on PATH")
-		}
-		t.Skip("python3 is not on PATH")
-	}
-	cmd := exec.Command(path, "-c", script)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3: %v\n%s", err, stderr.Bytes())
-	}
-	return out
-}
-
-// fromCanon turns the tagged form into Go values, dicts into okapi.Struct.
-func fromCanon(t *testing.T, raw json.RawMessage) any {
-	t.Helper()
-	var tagged map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &tagged); err != nil || len(tagged) != 1 {
-		t.Fatalf("bad tagged value %s: %v", raw, err)
-	}
-	for k, v := range tagged {
-		var s string
-		switch k {
-		case "nil":
-			return nil
-		case "bool":
-			var b bool
-			_ = json.Unmarshal(v, &b)
-			return b
-		case "list":
-			var items []json.RawMessage
-			_ = json.Unmarshal(v, &items)
-			out := make([]any, len(items))
-			for i, e := range items {
-				out[i] = fromCanon(t, e)
-			}
-			return out
-		case "dict":
-			var pairs [][2]json.RawMessage
-			_ = json.Unmarshal(v, &pairs)
-			out := okapi.Struct{}
-			for _, p := range pairs {
-				var name string
-				_ = json.Unmarshal(p[0], &name)
-				out = append(out, okapi.Member{Name: name, Value: fromCanon(t, p[1])})
-			}
-			return out
-		}
-		if err := json.Unmarshal(v, &s); err != nil {
-			t.Fatalf("bad tagged value %s", raw)
-		}
-		switch k {
-		case "int":
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				t.Fatalf("int %s: %v", s, err)
-			}
-			return n
-		case "float":
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				t.Fatalf("float %s: %v", s, err)
-			}
-			return f
-		case "str":
-			return s
-		case "bytes":
-			b, _ := base64.StdEncoding.DecodeString(s)
-			return b
-		case "dt":
-			tm, err := time.Parse("2006-01-02T15:04:05", s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return tm
-		}
-	}
-	t.Fatalf("unknown tagged value %s", raw)
-	return nil
-}
-
-// toCanon is the Go half of the tagged form.
-func toCanon(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return map[string]any{"nil": nil}
-	case bool:
-		return map[string]any{"bool": x}
-	case int:
-		return map[string]any{"int": strconv.Itoa(x)}
-	case int64:
-		return map[string]any{"int": strconv.FormatInt(x, 10)}
-	case float64:
-		s := strconv.FormatFloat(x, 'x', -1, 64)
-		switch {
-		case math.IsNaN(x):
-			s = "nan"
-		case math.IsInf(x, 1):
-			s = "inf"
-		case math.IsInf(x, -1):
-			s = "-inf"
-		}
-		return map[string]any{"float": s}
-	case string:
-		return map[string]any{"str": x}
-	case []byte:
-		return map[string]any{"bytes": base64.StdEncoding.EncodeToString(x)}
-	case time.Time:
-		return map[string]any{"dt": x.UTC().Format("2006-01-02T15:04:05")}
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toCanon(e)
-		}
-		return map[string]any{"list": out}
-	case okapi.Struct:
-		pairs := make([]any, len(x))
-		for i, m := range x {
-			pairs[i] = []any{m.Name, toCanon(m.Value)}
-		}
-		return map[string]any{"dict": pairs}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		s := okapi.Struct{}
-		for _, k := range keys {
-			s = append(s, okapi.Member{Name: k, Value: x[k]})
-		}
-		return toCanon(s)
-	}
-	panic("toCanon: unsupported type")
-}
+// codec in both directions, values crossing the process boundary in
+// internal/pycanon's tagged form.
 
 // TestPythonDumpsDecodes feeds what xmlrpc.client.dumps writes to
 // DecodeCall and compares with what xmlrpc.client.loads reads back.
 func TestPythonDumpsDecodes(t *testing.T) {
-	script := pyCanon + `
+	script := codectest.PyScript + `
 values = [
     None, True, False, 0, 1, -1, 2**31 - 1, -2**31, 1.5, 0.1, 1e16, -0.0, 1e-300,
     float("inf"), float("-inf"), float("nan"),
@@ -224,7 +46,7 @@ print(json.dumps(out))
 		Body, Method string
 		Params       json.RawMessage
 	}
-	if err := json.Unmarshal(python(t, script, nil), &cases); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, nil), &cases); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
@@ -233,9 +55,9 @@ print(json.dumps(out))
 			t.Errorf("DecodeCall(%q): %v", c.Body, err)
 			continue
 		}
-		want := plain(fromCanon(t, c.Params))
-		if got.Method != c.Method || !equal(anySlice(got.Params), want) {
-			t.Errorf("DecodeCall(%q)\n got %s\nwant %s", c.Body, show(got.Params), show(want))
+		want := codectest.Plain(codectest.FromPy(t, c.Params))
+		if got.Method != c.Method || !codectest.Equal(anySlice(got.Params), want) {
+			t.Errorf("DecodeCall(%q)\n got %s\nwant %s", c.Body, codectest.Show(got.Params), codectest.Show(want))
 		}
 	}
 }
@@ -268,7 +90,7 @@ func TestPythonLoadsHandWritten(t *testing.T) {
 		"<methodCall xmlns:ex=\"http://ws.apache.org/xmlrpc/namespaces/extensions\"><methodName>m</methodName><params><param><value><ex:nil/></value></param></params></methodCall>",
 		"<methodCall>\r\n<methodName>m</methodName>\r\n<params><param><value><string>a\r\nb\rc</string></value></param></params></methodCall>",
 	}
-	script := pyCanon + `
+	script := codectest.PyScript + `
 out = []
 for body in json.load(sys.stdin):
     params, method = x.loads(base64.b64decode(body), use_builtin_types=True)
@@ -284,7 +106,7 @@ print(json.dumps(out))
 		Method string
 		Params json.RawMessage
 	}
-	if err := json.Unmarshal(python(t, script, in), &want); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &want); err != nil {
 		t.Fatal(err)
 	}
 	for i, body := range bodies {
@@ -293,9 +115,9 @@ print(json.dumps(out))
 			t.Errorf("DecodeCall(%q): %v", body, err)
 			continue
 		}
-		w := plain(fromCanon(t, want[i].Params))
-		if got.Method != want[i].Method || !equal(anySlice(got.Params), w) {
-			t.Errorf("DecodeCall(%q)\n got %q %s\nwant %q %s", body, got.Method, show(got.Params), want[i].Method, show(w))
+		w := codectest.Plain(codectest.FromPy(t, want[i].Params))
+		if got.Method != want[i].Method || !codectest.Equal(anySlice(got.Params), w) {
+			t.Errorf("DecodeCall(%q)\n got %q %s\nwant %q %s", body, got.Method, codectest.Show(got.Params), want[i].Method, codectest.Show(w))
 		}
 	}
 }
@@ -335,10 +157,10 @@ func TestPythonLoadsEncoded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = append(items, item{Call: string(call), Response: string(resp), Value: toCanon(v)})
+		items = append(items, item{Call: string(call), Response: string(resp), Value: codectest.ToPy(v)})
 	}
 	in, _ := json.Marshal(items)
-	script := pyCanon + `
+	script := codectest.PyScript + `
 out = []
 for it in json.load(sys.stdin):
     params, method = x.loads(it["call"].encode(), use_builtin_types=True)
@@ -352,19 +174,19 @@ print(json.dumps(out))
 		Call, Response json.RawMessage
 		Dumps          string
 	}
-	if err := json.Unmarshal(python(t, script, in), &got); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	for i, v := range values {
 		g := got[i]
-		if c := fromCanon(t, g.Call); g.Method != "method.name" || !equal(plain(c), callView(plain(v))) {
-			t.Errorf("loads(AppendCall(%s)) = %s", show(v), show(plain(c)))
+		if c := codectest.FromPy(t, g.Call); g.Method != "method.name" || !codectest.Equal(codectest.Plain(c), callView(codectest.Plain(v))) {
+			t.Errorf("loads(AppendCall(%s)) = %s", codectest.Show(v), codectest.Show(codectest.Plain(c)))
 		}
-		if r := fromCanon(t, g.Response); !equal(plain(r), serverView(plain(v))) {
-			t.Errorf("loads(AppendResponse(%s)) = %s, want %s", show(v), show(plain(r)), show(serverView(plain(v))))
+		if r := codectest.FromPy(t, g.Response); !codectest.Equal(codectest.Plain(r), serverView(codectest.Plain(v))) {
+			t.Errorf("loads(AppendResponse(%s)) = %s, want %s", codectest.Show(v), codectest.Show(codectest.Plain(r)), codectest.Show(serverView(codectest.Plain(v))))
 		}
 		if g.Dumps != items[i].Call {
-			t.Errorf("AppendCall(%s) differs from xmlrpc.client.dumps: %s", show(v), firstDiff(items[i].Call, g.Dumps))
+			t.Errorf("AppendCall(%s) differs from xmlrpc.client.dumps: %s", codectest.Show(v), codectest.FirstDiff(items[i].Call, g.Dumps))
 		}
 	}
 }
@@ -390,7 +212,7 @@ for body in json.load(sys.stdin):
 print(json.dumps(out))
 `
 	var got [][2]any
-	if err := json.Unmarshal(python(t, script, in), &got); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	want := [][2]any{{3.0, "Access Denied"}, {"warning -- UserError\n\nObject x doesn't exist", ""}, {1.0, "Traceback <most recent call last> & more"}}
@@ -424,7 +246,7 @@ for b in json.load(sys.stdin):
 print(json.dumps(out))
 `
 	var got []string
-	if err := json.Unmarshal(python(t, script, in), &got); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	i := 0
@@ -458,7 +280,7 @@ import json, sys
 print(json.dumps([repr(float.fromhex(h)) for h in json.load(sys.stdin)]))
 `
 	var want []string
-	if err := json.Unmarshal(python(t, script, in), &want); err != nil {
+	if err := json.Unmarshal(codectest.Python(t, script, in), &want); err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range floats {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/internal/codectest"
 )
 
 // wrapValue puts one <value> into a call, the way every table below feeds
@@ -95,8 +96,8 @@ func TestDecodeValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equal(got, tt.want) {
-				t.Errorf("got %s, want %s", show(got), show(tt.want))
+			if !codectest.Equal(got, tt.want) {
+				t.Errorf("got %s, want %s", codectest.Show(got), codectest.Show(tt.want))
 			}
 		})
 	}
@@ -302,7 +303,7 @@ func TestDecodeResponse(t *testing.T) {
 			switch {
 			case tt.fault != nil:
 				var f *Fault
-				if !errors.As(err, &f) || !equal(f.Code, tt.fault.Code) || f.String != tt.fault.String {
+				if !errors.As(err, &f) || !codectest.Equal(f.Code, tt.fault.Code) || f.String != tt.fault.String {
 					t.Fatalf("error = %#v, want %#v", err, tt.fault)
 				}
 			case tt.err != "":
@@ -310,8 +311,8 @@ func TestDecodeResponse(t *testing.T) {
 					t.Fatalf("error = %v, want %q", err, tt.err)
 				}
 			default:
-				if err != nil || !equal(got, tt.want) {
-					t.Fatalf("got %s, %v; want %s", show(got), err, show(tt.want))
+				if err != nil || !codectest.Equal(got, tt.want) {
+					t.Fatalf("got %s, %v; want %s", codectest.Show(got), err, codectest.Show(tt.want))
 				}
 			}
 		})
@@ -534,8 +535,8 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", body, err)
 		}
-		if c.Method != "method.name" || len(c.Params) != 1 || !equal(c.Params[0], callView(v)) {
-			t.Errorf("call round trip of %s gave %s", show(v), show(c.Params))
+		if c.Method != "method.name" || len(c.Params) != 1 || !codectest.Equal(c.Params[0], callView(v)) {
+			t.Errorf("call round trip of %s gave %s", codectest.Show(v), codectest.Show(c.Params))
 		}
 
 		body, err = AppendResponse(nil, v)
@@ -546,14 +547,14 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", body, err)
 		}
-		if want := serverView(v); !equal(got, want) {
-			t.Errorf("response round trip of %s gave %s", show(want), show(got))
+		if want := serverView(v); !codectest.Equal(got, want) {
+			t.Errorf("response round trip of %s gave %s", codectest.Show(want), codectest.Show(got))
 		}
 	}
 	for _, code := range []any{int64(3), "AccessDenied"} {
 		_, err := DecodeResponse(AppendFault(nil, code, "Access\nDenied & more"), DefaultLimits)
 		var f *Fault
-		if !errors.As(err, &f) || !equal(f.Code, code) || f.String != "Access\nDenied & more" {
+		if !errors.As(err, &f) || !codectest.Equal(f.Code, code) || f.String != "Access\nDenied & more" {
 			t.Errorf("fault round trip: %v", err)
 		}
 	}
