@@ -7,15 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/codectest"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
 )
@@ -52,8 +50,6 @@ func (l *errorLog) take() []string {
 	return m
 }
 
-var keyPlaceholderRE = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
-
 // FuzzJSON2 sends arbitrary JSON-2 requests (model, method, Authorization
 // header, database header, body) through the whole server's handler,
 // middleware included, seeded with every JSON-2 request recorded against
@@ -80,27 +76,12 @@ func FuzzJSON2(f *testing.F) {
 	}
 	handler := s.Handler()
 
-	files, _ := filepath.Glob(filepath.Join("../../shared/conformance", "*", "json2_*.json"))
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var rec struct {
-			Request struct {
-				URL     string            `json:"url"`
-				Headers map[string]string `json:"headers"`
-				Body    string            `json:"body"`
-			} `json:"request"`
-		}
-		if json.Unmarshal(raw, &rec) != nil {
-			continue
-		}
+	for _, rec := range codectest.LoadRecordings(f, "json2_") {
 		parts := strings.SplitN(strings.TrimPrefix(rec.Request.URL[strings.Index(rec.Request.URL, "/json/2"):], "/json/2/"), "/", 2)
 		if len(parts) != 2 {
 			parts = append(parts, "")
 		}
-		authz := keyPlaceholderRE.ReplaceAllString(rec.Request.Headers["Authorization"], key)
+		authz := codectest.ReplaceKeys(rec.Request.Headers["Authorization"], key)
 		f.Add(parts[0], parts[1], authz, rec.Request.Headers["X-Odoo-Database"], rec.Request.Body)
 	}
 	bearer := "bearer " + key

@@ -9,13 +9,18 @@ package codectest
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
+	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,4 +324,83 @@ func FirstDiff(got, want string) string {
 	}
 	lo := max(0, i-60)
 	return fmt.Sprintf("first difference at byte %d:\n got: %q\nwant: %q", i, got[lo:min(len(got), i+60)], want[lo:min(len(want), i+60)])
+}
+
+// Recording is one request/answer pair recorded against real Odoo in
+// ../shared/conformance.
+type Recording struct {
+	Name    string // e.g. 19.0/jsonrpc_common_version.json
+	Request struct {
+		Method, URL string
+		Headers     map[string]string
+		Body        string
+	}
+	Response struct {
+		Status  int
+		Headers [][2]string
+		Body    string
+	}
+	// ClientView is what Python's client made of the answer.
+	ClientView map[string]any `json:"client_view"`
+}
+
+// ContentType returns the answer's Content-Type header.
+func (r Recording) ContentType() string {
+	for _, h := range r.Response.Headers {
+		if strings.EqualFold(h[0], "Content-Type") {
+			return h[1]
+		}
+	}
+	return ""
+}
+
+// ConformanceDir is where the recordings are: ../shared/conformance next to
+// the repository. CI has it too, so its absence is a failure, not a skip.
+func ConformanceDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "conformance")
+}
+
+var keyPlaceholder = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
+
+// RealKey stands a deterministic 40-hex key in for a placeholder such as
+// <KEY_ALICE>.
+func RealKey(placeholder []byte) []byte {
+	sum := sha1.Sum(placeholder)
+	return []byte(hex.EncodeToString(sum[:]))
+}
+
+// LoadRecordings reads every recording (18.0 and 19.0) whose file name
+// starts with prefix, key placeholders in the bodies replaced by RealKey.
+func LoadRecordings(t testing.TB, prefix string) []Recording {
+	t.Helper()
+	dir := ConformanceDir()
+	files, err := filepath.Glob(filepath.Join(dir, "*", prefix+"*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no recordings %s* under %s", prefix, dir)
+	}
+	var out []Recording
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Recording
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		r.Name = filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f))
+		r.Request.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Request.Body), RealKey))
+		r.Response.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Response.Body), RealKey))
+		out = append(out, r)
+	}
+	return out
+}
+
+// ReplaceKeys replaces every key placeholder in s with key.
+func ReplaceKeys(s, key string) string {
+	return keyPlaceholder.ReplaceAllLiteralString(s, key)
 }

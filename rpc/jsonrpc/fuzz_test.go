@@ -16,7 +16,7 @@ var fuzzLimits = Limits{MaxDepth: 12, MaxElements: 500, MaxStringBytes: 1 << 10}
 // table and the encoder's test values.
 func addSeeds(f *testing.F) {
 	for _, prefix := range []string{"jsonrpc_", "json2_", "json_", "web_"} {
-		for _, r := range loadRecordings(f, prefix) {
+		for _, r := range codectest.LoadRecordings(f, prefix) {
 			f.Add([]byte(r.Request.Body))
 			if len(r.Response.Body) < 8<<10 {
 				f.Add([]byte(r.Response.Body))

@@ -14,10 +14,10 @@ import (
 // was written by Python's json.dumps, so re-encoding what it carries must
 // give its bytes back exactly.
 
-func jsonRecordings(t *testing.T) []recording {
-	var out []recording
+func jsonRecordings(t *testing.T) []codectest.Recording {
+	var out []codectest.Recording
 	for _, prefix := range []string{"jsonrpc_", "json2_", "json_", "web_"} {
-		out = append(out, loadRecordings(t, prefix)...)
+		out = append(out, codectest.LoadRecordings(t, prefix)...)
 	}
 	return out
 }
@@ -25,7 +25,7 @@ func jsonRecordings(t *testing.T) []recording {
 func TestGoldenValues(t *testing.T) {
 	n := 0
 	for _, r := range jsonRecordings(t) {
-		if !strings.HasPrefix(r.contentType(), "application/json") {
+		if !strings.HasPrefix(r.ContentType(), "application/json") {
 			continue
 		}
 		n++
@@ -147,7 +147,7 @@ func TestGoldenRequests(t *testing.T) {
 // for the recorded malformed body.
 func TestGoldenParseError(t *testing.T) {
 	n := 0
-	for _, r := range loadRecordings(t, "json2_malformed_json") {
+	for _, r := range codectest.LoadRecordings(t, "json2_malformed_json") {
 		n++
 		_, err := Decode([]byte(r.Request.Body), DefaultLimits)
 		var se *SyntaxError
@@ -159,6 +159,6 @@ func TestGoldenParseError(t *testing.T) {
 		}
 	}
 	if n == 0 {
-		t.Fatal("no json2_malformed_json recording")
+		t.Fatal("no json2_malformed_json codectest.Recording")
 	}
 }

@@ -1,86 +1,15 @@
 package jsonrpc
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"testing"
 
 	"github.com/okapi-erp/okapi"
 )
-
-// conformanceDir holds the recorded Odoo exchanges, relative to this
-// package. CI has it too, so its absence is a failure, not a skip.
-const conformanceDir = "../../../shared/conformance"
-
-// recording is one recorded request/response pair.
-type recording struct {
-	Name    string // e.g. 19.0/jsonrpc_common_version.json
-	Request struct {
-		Method, URL string
-		Body        string
-	}
-	Response struct {
-		Status  int
-		Headers [][2]string
-		Body    string
-	}
-}
-
-// contentType returns the response's Content-Type header.
-func (r recording) contentType() string {
-	for _, h := range r.Response.Headers {
-		if strings.EqualFold(h[0], "Content-Type") {
-			return h[1]
-		}
-	}
-	return ""
-}
-
-var keyPlaceholder = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
-
-// realKey stands a deterministic 40-hex key in for a placeholder.
-func realKey(placeholder []byte) []byte {
-	sum := sha1.Sum(placeholder)
-	return []byte(hex.EncodeToString(sum[:]))
-}
-
-// loadRecordings reads every recording whose file name starts with prefix,
-// with key placeholders replaced by hex keys.
-func loadRecordings(t testing.TB, prefix string) []recording {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(conformanceDir, "*", prefix+"*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no recordings %s* under %s", prefix, conformanceDir)
-	}
-	var out []recording
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r recording
-		if err := json.Unmarshal(raw, &r); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		r.Name = filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f))
-		r.Request.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Request.Body), realKey))
-		r.Response.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Response.Body), realKey))
-		out = append(out, r)
-	}
-	return out
-}
 
 // refDecode decodes a document with encoding/json, keeping object member
 // order in okapi.Struct: the independent reference of the golden tests.

@@ -15,7 +15,7 @@ var fuzzLimits = Limits{MaxDepth: 12, MaxElements: 500, MaxStringBytes: 1 << 10}
 // addSeeds seeds a fuzz target with every recorded body, the syntax table
 // and a few values of each type.
 func addSeeds(f *testing.F, responses bool) {
-	for _, r := range loadRecordings(f, "xmlrpc_") {
+	for _, r := range codectest.LoadRecordings(f, "xmlrpc_") {
 		f.Add([]byte(r.Request.Body))
 		if responses {
 			f.Add([]byte(r.Response.Body))

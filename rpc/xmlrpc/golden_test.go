@@ -19,12 +19,12 @@ var malformedBodies = map[string]bool{
 	"xmlrpc_empty_body.json":    true,
 }
 
-func isMalformed(r recording) bool {
+func isMalformed(r codectest.Recording) bool {
 	return malformedBodies[r.Name[strings.IndexByte(r.Name, '/')+1:]]
 }
 
 func TestGoldenRequests(t *testing.T) {
-	for _, r := range loadRecordings(t, "xmlrpc_") {
+	for _, r := range codectest.LoadRecordings(t, "xmlrpc_") {
 		t.Run(r.Name, func(t *testing.T) {
 			if isMalformed(r) {
 				return // see TestGoldenMalformed
@@ -64,7 +64,7 @@ func anySlice(v []any) []any {
 
 func TestGoldenResponses(t *testing.T) {
 	seen := 0
-	for _, r := range loadRecordings(t, "xmlrpc_") {
+	for _, r := range codectest.LoadRecordings(t, "xmlrpc_") {
 		if !strings.HasPrefix(r.Response.Body, "<?xml") {
 			continue
 		}
@@ -101,7 +101,7 @@ func TestGoldenResponses(t *testing.T) {
 	}
 }
 
-func checkGoldenFault(t *testing.T, r recording, ref any, err error) {
+func checkGoldenFault(t *testing.T, r codectest.Recording, ref any, err error) {
 	t.Helper()
 	var f *Fault
 	if !errors.As(err, &f) {
@@ -121,7 +121,7 @@ func checkGoldenFault(t *testing.T, r recording, ref any, err error) {
 // the expat message Odoo quoted in its fault.
 func TestGoldenMalformed(t *testing.T) {
 	n := 0
-	for _, r := range loadRecordings(t, "xmlrpc_") {
+	for _, r := range codectest.LoadRecordings(t, "xmlrpc_") {
 		if !isMalformed(r) {
 			continue
 		}

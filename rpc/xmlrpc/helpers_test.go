@@ -1,77 +1,17 @@
 package xmlrpc
 
 import (
-	"crypto/sha1"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/okapi-erp/okapi"
 )
-
-// conformanceDir holds the recorded Odoo exchanges, relative to this
-// package. CI has it too, so its absence is a failure, not a skip.
-const conformanceDir = "../../../shared/conformance"
-
-// recording is one recorded request/response pair.
-type recording struct {
-	Name     string // e.g. 18.0/xmlrpc_common_version.json
-	Request  struct{ URL, Body string }
-	Response struct {
-		Status  int
-		Headers [][2]string
-		Body    string
-	}
-	ClientView map[string]any `json:"client_view"`
-}
-
-var keyPlaceholder = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
-
-// realKey stands a deterministic 40-hex key in for a placeholder.
-func realKey(placeholder []byte) []byte {
-	sum := sha1.Sum(placeholder)
-	return []byte(hex.EncodeToString(sum[:]))
-}
-
-// loadRecordings reads every recording whose file name starts with prefix,
-// with key placeholders replaced by hex keys.
-func loadRecordings(t testing.TB, prefix string) []recording {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(conformanceDir, "*", prefix+"*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no recordings %s* under %s", prefix, conformanceDir)
-	}
-	var out []recording
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r recording
-		if err := json.Unmarshal(raw, &r); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		r.Name = filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f))
-		r.Request.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Request.Body), realKey))
-		r.Response.Body = string(keyPlaceholder.ReplaceAllFunc([]byte(r.Response.Body), realKey))
-		out = append(out, r)
-	}
-	return out
-}
 
 // refValue decodes one <value> element with encoding/xml, keeping struct
 // member order in an okapi.Struct. It is the independent reference the
