@@ -53,7 +53,7 @@ const maxPooledScratch = 64 << 10
 
 func getDecoder(body []byte, lim Limits) *decoder {
 	d := decoderPool.Get().(*decoder)
-	d.in, d.pos, d.lim, d.elems, d.depth = body, 0, lim.normalized(), 0, 0
+	d.in, d.pos, d.lim, d.elems, d.depth = body, 0, lim.Normalized(), 0, 0
 	return d
 }
 

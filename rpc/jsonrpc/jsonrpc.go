@@ -16,45 +16,19 @@
 // strings, as Odoo does), every Go integer kind, []int64 and []string.
 package jsonrpc
 
-import "strconv"
+import (
+	"strconv"
 
-// Limits bounds what one document may make the decoder build. A zero or
-// negative field means the default.
-type Limits struct {
-	MaxDepth       int // nesting of arrays and objects, default 64
-	MaxElements    int // total values in one document, default 1_000_000
-	MaxStringBytes int // one decoded string or key, default 16 MiB
-}
-
-const (
-	defaultMaxDepth       = 64
-	defaultMaxElements    = 1_000_000
-	defaultMaxStringBytes = 16 << 20
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 )
+
+// Limits bounds what one document may make the decoder build (depth,
+// values, string size). A zero or negative field means the default.
+type Limits = limits.Limits
 
 // DefaultLimits are the limits the transports use unless configured
 // otherwise.
-var DefaultLimits = Limits{
-	MaxDepth:       defaultMaxDepth,
-	MaxElements:    defaultMaxElements,
-	MaxStringBytes: defaultMaxStringBytes,
-}
-
-// normalized fills unset fields from the package constants rather than from
-// DefaultLimits, so a caller that zeroes DefaultLimits cannot switch the
-// limits off.
-func (l Limits) normalized() Limits {
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = defaultMaxDepth
-	}
-	if l.MaxElements <= 0 {
-		l.MaxElements = defaultMaxElements
-	}
-	if l.MaxStringBytes <= 0 {
-		l.MaxStringBytes = defaultMaxStringBytes
-	}
-	return l
-}
+var DefaultLimits = limits.Default
 
 // SyntaxError reports a body that is not valid JSON, or not a valid
 // JSON-RPC request, worded and positioned as Python's json.JSONDecodeError

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 )
 
 // parser holds the state of one decode. Its scratch slices are pooled so a
@@ -39,7 +41,7 @@ const maxPooledScratch = 64 << 10
 
 func getParser(body []byte, lim Limits) *parser {
 	p := parserPool.Get().(*parser)
-	p.in, p.pos, p.lim, p.elems, p.depth = body, 0, lim.normalized(), 0, 0
+	p.in, p.pos, p.lim, p.elems, p.depth = body, 0, lim.Normalized(), 0, 0
 	p.grammarFailed, p.transcoded = false, false
 	return p
 }
@@ -142,7 +144,7 @@ func (p *parser) explain(err error) error {
 // maxCheckDepth bounds the element stack of wellFormed: deeper nesting
 // than any XML-RPC document within the default limits needs (four
 // elements per level) is left to the XML-RPC error already found.
-const maxCheckDepth = 4*defaultMaxDepth + 16
+const maxCheckDepth = 4*limits.MaxDepth + 16
 
 // wellFormed scans the whole input again for XML errors alone.
 func (p *parser) wellFormed() error {
