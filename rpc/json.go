@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,10 +48,7 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		}
 		body := getBuf()
 		defer putBuf(body)
-		if err := h.readBody(r, body); err != nil {
-			if errors.Is(err, errTooLarge) {
-				TooLarge(w, h.cfg.MaxBody)
-			}
+		if !h.body(w, r, body) {
 			return
 		}
 		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)

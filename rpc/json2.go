@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -66,10 +65,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	body := getBuf()
 	defer putBuf(body)
-	if err := h.readBody(r, body); err != nil {
-		if errors.Is(err, errTooLarge) {
-			TooLarge(w, h.cfg.MaxBody)
-		}
+	if !h.body(w, r, body) {
 		return
 	}
 	params := map[string]any{}

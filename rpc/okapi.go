@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -49,10 +48,7 @@ func (h *Handler) handleKeyStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	body := getBuf()
 	defer putBuf(body)
-	if err := h.readBody(r, body); err != nil {
-		if errors.Is(err, errTooLarge) {
-			TooLarge(w, h.cfg.MaxBody)
-		}
+	if !h.body(w, r, body) {
 		return
 	}
 	v, err := jsonrpc.Decode(*body, jsonrpc.DefaultLimits)

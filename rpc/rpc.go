@@ -101,6 +101,17 @@ func putBuf(b *[]byte) {
 // errTooLarge is returned by readBody for a body over the limit.
 var errTooLarge = errors.New("request body too large")
 
+// body reads the whole request body into buf, bounded by the limit. It
+// returns false when the request has been dealt with: a body over the limit
+// got its 413, and a client that went away gets nothing.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request, buf *[]byte) bool {
+	err := h.readBody(r, buf)
+	if errors.Is(err, errTooLarge) {
+		TooLarge(w, h.cfg.MaxBody)
+	}
+	return err == nil
+}
+
 // readBody reads the whole body into buf, bounded by the limit.
 func (h *Handler) readBody(r *http.Request, buf *[]byte) error {
 	if r.ContentLength > h.cfg.MaxBody {

@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -22,12 +21,8 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
 	body := getBuf()
 	defer putBuf(body)
-	if err := h.readBody(r, body); err != nil {
-		if errors.Is(err, errTooLarge) {
-			TooLarge(w, h.cfg.MaxBody)
-			return
-		}
-		return // the client went away
+	if !h.body(w, r, body) {
+		return
 	}
 	call, err := xmlrpc.DecodeCall(*body, xmlrpc.DefaultLimits)
 	if err != nil {
