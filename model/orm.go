@@ -481,20 +481,26 @@ func uniqueIDs(ids []int64) []int64 {
 
 // existing returns the ids of want that exist but are not in got.
 func (e *Env) existing(m *Model, want, got []int64) ([]int64, error) {
-	have := map[int64]bool{}
-	for _, id := range got {
-		have[id] = true
-	}
-	var rest []any
-	for _, id := range want {
-		if !have[id] {
-			rest = append(rest, id)
-		}
-	}
+	rest := without(want, got)
 	if len(rest) == 0 {
 		return nil, nil
 	}
-	return e.queryIDs("SELECT id FROM "+m.Table+" WHERE id IN ("+placeholders(len(rest))+")", rest...)
+	return e.queryIDs("SELECT id FROM "+m.Table+" WHERE id IN ("+placeholders(len(rest))+")", idArgs(rest)...)
+}
+
+// without returns the ids of ids that are not in drop, in their order.
+func without(ids, drop []int64) []int64 {
+	gone := make(map[int64]bool, len(drop))
+	for _, id := range drop {
+		gone[id] = true
+	}
+	var out []int64
+	for _, id := range ids {
+		if !gone[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // searchRead is search and read in one query.
@@ -551,17 +557,7 @@ func (e *Env) checkRecords(m *Model, ids []int64, op string) error {
 		return err
 	}
 	if len(found) < len(ids) {
-		have := map[int64]bool{}
-		for _, id := range found {
-			have[id] = true
-		}
-		var missing []int64
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
-		return e.missingError(m, missing)
+		return e.missingError(m, without(ids, found))
 	}
 	if e.sudo || len(m.Rules) == 0 {
 		return nil
@@ -577,17 +573,7 @@ func (e *Env) checkRecords(m *Model, ids []int64, op string) error {
 		return err
 	}
 	if len(allowed) < len(ids) {
-		have := map[int64]bool{}
-		for _, id := range allowed {
-			have[id] = true
-		}
-		var denied []int64
-		for _, id := range ids {
-			if !have[id] {
-				denied = append(denied, id)
-			}
-		}
-		return e.ruleError(m, op, denied)
+		return e.ruleError(m, op, without(ids, allowed))
 	}
 	return nil
 }
