@@ -255,6 +255,19 @@ func readKwargs(extra map[string]any) (bool, error) {
 	return load, nil
 }
 
+// pageArgs reads search's offset (default 0), limit (default none) and
+// order arguments.
+func pageArgs(a Args) (offset, limit int64, order string, err error) {
+	if offset, err = intArg(a, "offset", 0); err != nil {
+		return
+	}
+	if limit, err = intArg(a, "limit", -1); err != nil {
+		return
+	}
+	order, err = stringArg(a, "order")
+	return
+}
+
 // genericMethods are the methods every model has, with each version's
 // signatures.
 func genericMethods(v int) map[string]*Method {
@@ -265,15 +278,7 @@ func genericMethods(v int) map[string]*Method {
 				if err := e.checkAccess(m, opRead); err != nil {
 					return nil, err
 				}
-				offset, err := intArg(a, "offset", 0)
-				if err != nil {
-					return nil, err
-				}
-				limit, err := intArg(a, "limit", -1)
-				if err != nil {
-					return nil, err
-				}
-				order, err := stringArg(a, "order")
+				offset, limit, order, err := pageArgs(a)
 				if err != nil {
 					return nil, err
 				}
@@ -309,15 +314,7 @@ func genericMethods(v int) map[string]*Method {
 				if err != nil {
 					return nil, err
 				}
-				offset, err := intArg(a, "offset", 0)
-				if err != nil {
-					return nil, err
-				}
-				limit, err := intArg(a, "limit", -1)
-				if err != nil {
-					return nil, err
-				}
-				order, err := stringArg(a, "order")
+				offset, limit, order, err := pageArgs(a)
 				if err != nil {
 					return nil, err
 				}
