@@ -423,15 +423,7 @@ func genericMethods(v int) map[string]*Method {
 				if err := e.checkRecords(m, ids, opRead); err != nil {
 					return nil, err
 				}
-				names, err := e.displayNames(m.Name, ids)
-				if err != nil {
-					return nil, err
-				}
-				out := make([]any, len(ids))
-				for i, id := range ids {
-					out[i] = []any{id, names[id]}
-				}
-				return out, nil
+				return e.namePairs(m, ids)
 			}},
 		{Name: "default_get", Model: true, Qual: "BaseModel.default_get",
 			Params: []Param{{Name: "fields_list", Required: true}},

@@ -1053,6 +1053,12 @@ func (e *Env) nameSearch(m *Model, name string, domain any, op string, limit int
 	if err != nil {
 		return nil, err
 	}
+	return e.namePairs(m, ids)
+}
+
+// namePairs returns [[id, display name], …] in the order of ids, the shape
+// of name_search and name_get.
+func (e *Env) namePairs(m *Model, ids []int64) ([]any, error) {
 	names, err := e.displayNames(m.Name, ids)
 	if err != nil {
 		return nil, err
