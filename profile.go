@@ -73,9 +73,12 @@ type UI struct {
 	IdentityCancel   string // "Cancel" / "Discard"
 	Cards            bool   // 19: keys shown as kanban cards
 	ExpirationColumn bool   // 18: the list has an "Expiration Date" column
-	DeleteLabel      string // title of the per-key delete button
-	DialogSave       string // preferences dialog footer
-	DialogDiscard    string
+	// Devices (17+) is the "Log out from all devices" button: in the
+	// group "Other Devices" (17–18) or the row "Devices" (19).
+	Devices       bool
+	DeleteLabel   string // title of the per-key delete button
+	DialogSave    string // preferences dialog footer
+	DialogDiscard string
 }
 
 // Duration is one choice in the "Give a duration for the key's validity"
@@ -192,6 +195,7 @@ func newProfile(v int) *Profile {
 		ui.DialogSave = "Update Preferences"
 		ui.DialogDiscard = "Discard"
 	}
+	ui.Devices = v >= 17
 	p.UI = ui
 	return p
 }

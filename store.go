@@ -147,6 +147,7 @@ const (
 	AuditUserArchived = "user.archived"
 	AuditUserRestored = "user.restored"
 	AuditPassword     = "user.password_changed"
+	AuditLoggedOut    = "user.logged_out_everywhere"
 )
 
 // AuditStore keeps the audit log.
@@ -186,8 +187,9 @@ type SessionStore interface {
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	UpdateSession(ctx context.Context, s *Session) error
 	DeleteSession(ctx context.Context, id string) error
-	// DeleteUserSessions logs a user out everywhere.
-	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteUserSessions logs a user out everywhere but in the session
+	// keep ("" for none), and says how many sessions it ended.
+	DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error)
 	PruneSessions(ctx context.Context, idleBefore time.Time) error
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -58,7 +59,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *okapi.User, req UserReq
 // SetPassword replaces a user's password: the user themself or an
 // administrator. Keys are not revoked (as in Odoo), but cached password
 // checks are.
-func (s *Service) SetPassword(ctx context.Context, actor *okapi.User, uid int64, password string) error {
+//
+// As in Odoo, the new password logs the user out of every other browser:
+// all of uid's web sessions end but keepSession (the one that changed the
+// password, or "" for none). API keys are not passwords and keep working.
+func (s *Service) SetPassword(ctx context.Context, actor *okapi.User, uid int64, password, keepSession string) error {
 	if actor != nil && actor.ID != uid && !actor.Admin() {
 		return okapi.Errorf(okapi.EAccess, "Only administrators can change other users' passwords.")
 	}
@@ -73,8 +78,38 @@ func (s *Service) SetPassword(ctx context.Context, actor *okapi.User, uid int64,
 		return err
 	}
 	s.cache.invalidateUser(uid)
-	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditPassword, ActorID: actorID(actor), UserID: uid})
+	ended, err := s.store.DeleteUserSessions(ctx, uid, keepSession)
+	if err != nil {
+		return err
+	}
+	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditPassword, ActorID: actorID(actor), UserID: uid,
+		Detail: sessionsEnded(ended)})
 	return nil
+}
+
+// LogOutEverywhere ends every web session of actor but keepSession (Odoo
+// 17+'s "Log out from all devices"). Session-based RPC clients are logged
+// out with the browsers; API keys are not sessions and keep working. It
+// returns how many sessions ended.
+func (s *Service) LogOutEverywhere(ctx context.Context, actor *okapi.User, keepSession, ip string) (int64, error) {
+	if actor == nil {
+		return 0, okapi.Errorf(okapi.EAccess, "Only a logged-in user can log out their devices.")
+	}
+	ended, err := s.store.DeleteUserSessions(ctx, actor.ID, keepSession)
+	if err != nil {
+		return 0, err
+	}
+	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: okapi.AuditLoggedOut, ActorID: actor.ID, UserID: actor.ID,
+		Login: actor.Login, IP: ip, Detail: sessionsEnded(ended)})
+	return ended, nil
+}
+
+// sessionsEnded words an audit detail.
+func sessionsEnded(n int64) string {
+	if n == 1 {
+		return "1 web session ended"
+	}
+	return fmt.Sprintf("%d web sessions ended", n)
 }
 
 // SetActive archives or restores a user. An archived user's keys and
@@ -93,7 +128,7 @@ func (s *Service) SetActive(ctx context.Context, actor *okapi.User, uid int64, a
 	kind := okapi.AuditUserArchived
 	if active {
 		kind = okapi.AuditUserRestored
-	} else if err := s.store.DeleteUserSessions(ctx, uid); err != nil {
+	} else if _, err := s.store.DeleteUserSessions(ctx, uid, ""); err != nil {
 		return err
 	}
 	_ = s.store.AddAudit(ctx, okapi.AuditEntry{At: s.now(), Kind: kind, ActorID: actorID(actor), UserID: uid})

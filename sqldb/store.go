@@ -781,11 +781,17 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 }
 
 // DeleteUserSessions implements okapi.SessionStore.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = ?`, userID)
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error) {
+	var n int64
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id <> ?`, userID, keep)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
 		return err
 	})
+	return n, err
 }
 
 // PruneSessions implements okapi.SessionStore.

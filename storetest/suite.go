@@ -338,7 +338,24 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 	if err != nil || !got.IdentityCheck.Equal(now) || !got.Debug || got.CSRF != "tok" {
 		t.Fatalf("session = %+v, %v", got, err)
 	}
-	st.DeleteUserSessions(ctx, okapi.AdminID)
+	for _, id := range []string{"def", "ghi"} {
+		if err := st.CreateSession(ctx, &okapi.Session{ID: id, UserID: okapi.AdminID, CSRF: "t", CreatedAt: now, LastSeen: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "Log out from all devices": every session but the one that asks.
+	if n, err := st.DeleteUserSessions(ctx, okapi.AdminID, "abc"); err != nil || n != 2 {
+		t.Fatalf("ending the other sessions ended %d, %v; want 2", n, err)
+	}
+	if _, err := st.SessionByID(ctx, "def"); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("another session survived: %v", err)
+	}
+	if _, err := st.SessionByID(ctx, "abc"); err != nil {
+		t.Fatalf("the kept session is gone: %v", err)
+	}
+	if n, err := st.DeleteUserSessions(ctx, okapi.AdminID, ""); err != nil || n != 1 {
+		t.Fatalf("ending every session ended %d, %v; want 1", n, err)
+	}
 	if _, err := st.SessionByID(ctx, "abc"); !errors.Is(err, okapi.ErrNotFound) {
 		t.Fatalf("deleted session: %v", err)
 	}
@@ -466,7 +483,7 @@ func testAuthPasswords(t *testing.T, st *sqldb.Store) {
 	if _, err := s.CheckUID(ctx, alice.ID, "alice-pass", ""); err != nil {
 		t.Fatalf("execute with password: %v", err)
 	}
-	if err := s.SetPassword(ctx, nil, alice.ID, "new-pass"); err != nil {
+	if err := s.SetPassword(ctx, nil, alice.ID, "new-pass", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CheckUID(ctx, alice.ID, "alice-pass", ""); !errors.Is(err, okapi.ErrAccessDenied) {

@@ -211,7 +211,7 @@ func (h *Handler) userAction(rq *request, notice string, fn func(u *okapi.User) 
 
 func (h *Handler) handleUserPassword(rq *request) error {
 	return h.userAction(rq, "userpass", func(u *okapi.User) error {
-		return h.auth.SetPassword(rq.ctx(), rq.user, u.ID, rq.r.PostForm.Get("password"))
+		return h.auth.SetPassword(rq.ctx(), rq.user, u.ID, rq.r.PostForm.Get("password"), rq.sess.ID)
 	})
 }
 

@@ -461,6 +461,21 @@ func keyFlow(t *testing.T, p *okapi.Profile) {
 		t.Errorf("authenticate with the deleted key: %s, want False", got)
 	}
 
+	// 17+: "Log out from all devices" ends the user's other sessions (the
+	// identity check is still fresh, so it runs at once) and keeps this one.
+	if p.UI.Devices {
+		other := e.client()
+		other.login(userLogin, userPassword)
+		follow(b, text("button", "Log out from all devices"))
+		b.sees("You have been logged out of every other device.", p.UI.NewKeyButton)
+		shot("7-devices")
+		if r := other.get(prefsPath(p)); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("another browser's session survived \"Log out from all devices\" (status %d)", r.StatusCode)
+		}
+	} else {
+		b.seesNot("Log out from all devices")
+	}
+
 	if v == 17 {
 		// The login page takes the password only: the key is refused like
 		// a wrong password.

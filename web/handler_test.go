@@ -676,3 +676,102 @@ func TestLoginRedirect(t *testing.T) {
 		t.Fatalf("login redirect %q", to)
 	}
 }
+
+// TestLogOutDevices follows "Log out from all devices" (17+): behind the
+// identity check it ends every other session of the user, keeps the one
+// that asked, leaves API keys working, and is audited. A new password
+// ends the other sessions too, as in Odoo. Before 17 there is no button.
+func TestLogOutDevices(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{16, 17, 18, 19} {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newEnv(t, v)
+			prefs := "/web/preferences"
+			if v >= 19 {
+				prefs = "/odoo/preferences"
+			}
+			here, there := e.client(), e.client()
+			here.login(userLogin, userPassword)
+			there.login(userLogin, userPassword)
+			tab := here.get(prefs + "?tab=security").Body
+			if v < 17 {
+				lacks(t, tab, "Log out from all devices", "/devices/logout")
+				if resp := here.post(prefs+"/devices/logout", url.Values{"csrf_token": {csrf(t, tab)}}); resp.StatusCode == http.StatusSeeOther {
+					t.Errorf("Odoo %d logged out devices (status %d)", v, resp.StatusCode)
+				}
+				return
+			}
+			contains(t, tab, "Log out from all devices", `action="`+prefs+`/devices/logout"`)
+			if v >= 19 {
+				contains(t, tab, "<h3>Devices</h3>", "Check if they are yours.")
+			} else {
+				contains(t, tab, "Other Devices")
+			}
+			req := auth.KeyRequest{UserID: e.UserID, Name: "sync"}
+			if v >= 18 {
+				req.Days = 1
+			}
+			key, _, err := e.s.Auth.CreateKey(ctx, nil, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// Without a fresh identity check the button asks for the password.
+			resp := here.post(prefs+"/devices/logout", url.Values{"csrf_token": {csrf(t, tab)}})
+			if got := location(t, resp); got != prefs+"/identity?do=devices" {
+				t.Fatalf("the button goes to %q, want the identity check", got)
+			}
+			if r := there.get(prefs); r.StatusCode != http.StatusOK {
+				t.Fatalf("the other session ended before the identity check (status %d)", r.StatusCode)
+			}
+			// Without the CSRF token nothing happens either.
+			if r := here.post(prefs+"/devices/logout", url.Values{}); r.StatusCode == http.StatusSeeOther {
+				t.Fatalf("a post without the CSRF token was followed (to %s)", r.Header.Get("Location"))
+			}
+
+			confirmIdentity(t, here, prefs, "devices", 0)
+			if r := there.get(prefs); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/web/login") {
+				t.Errorf("the other browser is still logged in: status %d, Location %q", r.StatusCode, r.Header.Get("Location"))
+			}
+			page := here.get(prefs + "?tab=security&done=devices")
+			if page.StatusCode != http.StatusOK {
+				t.Fatalf("the browser that asked was logged out too: status %d", page.StatusCode)
+			}
+			contains(t, page.Body, "You have been logged out of every other device.")
+			if uid, err := e.s.Auth.Authenticate(ctx, userLogin, key, ""); err != nil || uid != e.UserID {
+				t.Errorf("the API key stopped working: uid %d, %v", uid, err)
+			}
+			audit, err := e.s.Store.ListAudit(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, a := range audit {
+				if a.Kind == okapi.AuditLoggedOut && a.UserID == e.UserID && a.Detail == "1 web session ended" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no audit entry for logging out the devices: %+v", audit)
+			}
+
+			// Changing the password ends the other sessions, not this one.
+			there.login(userLogin, userPassword)
+			const newPassword = "mia-Secret-43"
+			resp = here.post(prefs+"/password", url.Values{"csrf_token": {here.token(prefs)},
+				"old_password": {userPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}})
+			location(t, resp)
+			if r := there.get(prefs); r.StatusCode != http.StatusSeeOther {
+				t.Errorf("the other browser survived the password change: status %d", r.StatusCode)
+			}
+			if r := here.get(prefs); r.StatusCode != http.StatusOK {
+				t.Errorf("the browser that changed the password was logged out: status %d", r.StatusCode)
+			}
+			if uid, err := e.s.Auth.Authenticate(ctx, userLogin, key, ""); err != nil || uid != e.UserID {
+				t.Errorf("the API key stopped working after the password change: uid %d, %v", uid, err)
+			}
+		})
+	}
+}

@@ -26,6 +26,9 @@ type surface struct {
 	// back is where Cancel, Done! and a revocation return.
 	back   string
 	create bool
+	// devices: the page has "Log out from all devices" (17+), behind the
+	// same identity check; POST base+"/devices/logout" does it.
+	devices bool
 	// Words of the dialogs, which differ between the web client and the
 	// portal's own dialogs.
 	identityTitle          string
@@ -60,7 +63,7 @@ type IdentityDialog struct {
 	Cancel      string
 	Action      string
 	CancelURL   string
-	Do          string // what runs once the password is right: "new" or "delete"
+	Do          string // what runs once the password is right: "new", "delete" or "devices"
 	KeyID       int64
 	Error       string
 }
@@ -126,6 +129,9 @@ func (h *Handler) registerSurface(mux *http.ServeMux, s *surface) {
 	mux.Handle("GET "+s.base+"/identity", h.handle(s.level, h.handleIdentityForm(s)))
 	mux.Handle("POST "+s.base+"/identity", h.handle(s.level, h.handleIdentity(s)))
 	mux.Handle("POST "+s.keys+"/{id}/delete", h.handle(s.level, h.handleKeyRevoke(s)))
+	if s.devices {
+		mux.Handle("POST "+s.base+"/devices/logout", h.handle(s.level, h.handleLogOutDevices(s)))
+	}
 	if s.create {
 		mux.Handle("GET "+s.keys+"/new", h.handle(s.level, h.handleKeyForm(s)))
 		mux.Handle("POST "+s.keys, h.handle(s.level, h.handleKeyCreate(s)))
@@ -148,11 +154,14 @@ func (h *Handler) identityDialog(s *surface, do string, keyID int64) *IdentityDi
 }
 
 // pendingAction reads what the identity check is for; anything else than a
-// creation (where allowed) or the deletion of a key is refused.
+// creation (where allowed), the deletion of a key or logging out the other
+// devices (where offered) is refused.
 func pendingAction(s *surface, do, key string) (string, int64, bool) {
 	switch do {
 	case "new":
 		return do, 0, s.create
+	case "devices":
+		return do, 0, s.devices
 	case "delete":
 		id, err := strconv.ParseInt(key, 10, 64)
 		return do, id, err == nil && id > 0
@@ -191,8 +200,11 @@ func (h *Handler) handleIdentity(s *surface) func(*request) error {
 		if err := h.markIdentity(rq); err != nil {
 			return err
 		}
-		if do == "delete" {
+		switch do {
+		case "delete":
 			return h.revoke(rq, s, id)
+		case "devices":
+			return h.logOutDevices(rq, s)
 		}
 		return rq.redirect(s.keys + "/new")
 	}
@@ -331,6 +343,24 @@ func (h *Handler) revoke(rq *request, s *surface, id int64) error {
 		return err
 	}
 	return rq.redirect(withNotice(s.back, "revoked"))
+}
+
+func (h *Handler) handleLogOutDevices(s *surface) func(*request) error {
+	return func(rq *request) error {
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=devices")
+		}
+		return h.logOutDevices(rq, s)
+	}
+}
+
+// logOutDevices ends every other session of the user: other browsers and
+// session-based RPC clients must log in again; this one stays.
+func (h *Handler) logOutDevices(rq *request, s *surface) error {
+	if _, err := h.auth.LogOutEverywhere(rq.ctx(), rq.user, rq.sess.ID, h.cfg.ClientIP(rq.r)); err != nil {
+		return err
+	}
+	return rq.redirect(withNotice(s.back, "devices"))
 }
 
 // withNotice adds ?done=notice to a local address.

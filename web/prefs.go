@@ -66,6 +66,7 @@ func (h *Handler) handleHome(rq *request) error {
 func (h *Handler) prefsSurface() *surface {
 	back := h.paths.Prefs + "?tab=security"
 	s := &surface{level: internal, base: h.paths.Prefs, keys: h.paths.Prefs + "/apikeys", back: back, create: true,
+		devices:       h.profile.UI.Devices,
 		identityTitle: h.profile.UI.IdentityTitle, generate: "Generate key", cancel: "Cancel", done: "Done!",
 		durations: func(p auth.KeyPolicy) []okapi.Duration { return p.Choices }, defaultDays: 1}
 	s.show = func(rq *request, status int, d *Dialogs) error { return h.showPrefs(rq, status, "security", d) }
@@ -155,7 +156,7 @@ func (h *Handler) changePassword(rq *request, old, new, confirm string) error {
 	if err := h.auth.CheckIdentity(rq.ctx(), rq.user, old, h.cfg.ClientIP(rq.r)); err != nil {
 		return err
 	}
-	if err := h.auth.SetPassword(rq.ctx(), rq.user, rq.user.ID, new); err != nil {
+	if err := h.auth.SetPassword(rq.ctx(), rq.user, rq.user.ID, new, rq.sess.ID); err != nil {
 		return err
 	}
 	return h.markIdentity(rq)

@@ -258,6 +258,7 @@ var notices = map[string]string{
 	"restored":    "The user has been restored.",
 	"settings":    "The settings have been saved.",
 	"revoked":     "The API key has been deleted: it stops working at once.",
+	"devices":     "You have been logged out of every other device. API keys are not affected: delete a key to stop it.",
 	"userpass":    "The user's password has been changed.",
 	"portal-keys": "The settings have been saved.",
 }

@@ -61,7 +61,8 @@ func newAuditExportCmd() *cobra.Command {
 Times are UTC, RFC 3339. An id of 0 means none; actor_id 0 is the system or the
 command line. Kinds: key.created, key.revoked, key.expired,
 key.first_use_from_address, login.failed, login.cooldown, user.created,
-user.archived, user.restored, user.password_changed.
+user.archived, user.restored, user.password_changed,
+user.logged_out_everywhere.
 
 Entries are read and written one at a time, so a log of millions of entries
 exports in constant memory, even while a server runs. --since keeps the entries

@@ -179,8 +179,9 @@ func newUserPasswordCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "set-password",
 		Short: "Set a user's password",
-		Long:  `Set a user's password. "--password -" reads it from stdin. API keys keep working, as in Odoo.`,
-		Args:  cobra.NoArgs,
+		Long: `Set a user's password. "--password -" reads it from stdin. As in Odoo, the user is logged
+out of every browser (web sessions end); API keys keep working.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pw, err := readSecretArg(password, cmd.InOrStdin())
 			if err != nil {
@@ -198,10 +199,10 @@ func newUserPasswordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.auth.SetPassword(cmd.Context(), nil, u.ID, pw); err != nil {
+			if err := c.auth.SetPassword(cmd.Context(), nil, u.ID, pw, ""); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Password of %q changed.\n", u.Login)
+			fmt.Fprintf(cmd.OutOrStdout(), "Password of %q changed; their web sessions have ended.\n", u.Login)
 			return nil
 		},
 	}
