@@ -71,8 +71,68 @@ func (r *runner) authAccepted(ctx context.Context, uid int64) {
 	case r.profile.JSON2:
 		details = append(details, "JSON-2 (/json/2) will refuse it: it accepts API keys only")
 	}
+	if r.key.keyLike && r.profile.KeysExpire {
+		detail, soon, renew := r.keyExpiry(ctx)
+		details = append(details, detail)
+		if soon {
+			status = Warn
+			fix = append(fix, renew)
+		}
+	}
 	details = append(details, webLoginNote)
 	r.set(StepAuth, status, "", summary, details, fix)
+}
+
+// expiryWarning is how close an expiry must be for the check to warn.
+const expiryWarning = 7 * 24 * time.Hour
+
+// keyExpiry says when an accepted key expires (Odoo 18+ deletes keys at
+// expiry without notice, and a tool then stops working). Okapi tells the
+// key's holder; real Odoo shows it only in the user's key list. soon is
+// true when it expires within a week, and renew says what to do.
+func (r *runner) keyExpiry(ctx context.Context) (detail string, soon bool, renew string) {
+	label := `its "Expiration Date"`
+	if r.profile.UI.Cards {
+		label = `the "Expires on:" line of its card`
+	}
+	where := fmt.Sprintf("see %s in the %s section (%s)", label, r.profile.UI.Section, r.profile.Path())
+	if !r.rep.Server.Okapi {
+		return fmt.Sprintf("Keys expire in Odoo %d and are then deleted: to know when this one does, %s", r.profile.Version, where), false, ""
+	}
+	tctx, cancel := r.timeout(ctx)
+	st, err := r.newClient(client.XMLRPC, r.key.candidate).KeyStatus(tctx)
+	cancel()
+	if err != nil || st.Status != client.KeyValid {
+		return "When the key expires could not be learnt: " + where, false, ""
+	}
+	name := "The key"
+	if st.KeyName != "" {
+		name = fmt.Sprintf("The key %q", st.KeyName)
+	}
+	if st.Expires.IsZero() {
+		return name + " never expires (a persistent key)", false, ""
+	}
+	left := time.Until(st.Expires)
+	detail = fmt.Sprintf("%s expires on %s, %s; it is then deleted and the tool stops working", name, when(st.Expires, time.Time{}), inDays(left))
+	if left > expiryWarning {
+		return detail, false, ""
+	}
+	r.rep.Guide = GuideFor(r.profile)
+	return detail, true, fmt.Sprintf("Create a new key before %s UTC and put it in the tool, as the guide shows (%s)",
+		st.Expires.UTC().Format("2006-01-02 15:04"), r.profile.Path())
+}
+
+// inDays words a duration ahead in whole days, or hours under a day.
+func inDays(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return "within the hour"
+	case d < 24*time.Hour:
+		return fmt.Sprintf("in %d hours", int(d.Hours()))
+	case d < 48*time.Hour:
+		return "in 1 day"
+	}
+	return fmt.Sprintf("in %d days", int(d.Hours()/24))
 }
 
 // probeJSON2 checks that the key also opens JSON-2, where it travels in the

@@ -234,5 +234,12 @@ func writeReport(w io.Writer, st termStyle, rep *check.Report, code int) {
 		fmt.Fprintf(w, "%s %s: %s (exit status %d)\n", st.red("Failed:"), f.Title, f.Summary, code)
 		return
 	}
-	fmt.Fprintf(w, "%s URL %s, database %q, login %q and this key work.\n", st.green("OK:"), rep.Server.URL, rep.DB, rep.Login)
+	warned := ""
+	for _, s := range rep.Steps {
+		if s.Status == check.Warn {
+			warned = " (see the warnings marked !)"
+			break
+		}
+	}
+	fmt.Fprintf(w, "%s URL %s, database %q, login %q and this key work%s.\n", st.green("OK:"), rep.Server.URL, rep.DB, rep.Login, warned)
 }

@@ -176,9 +176,22 @@ func TestConnectOkapi(t *testing.T) {
 				expired := key("--login", "alice", "--name", "nightly", "--expires", "2024-06-01T00:00:00Z")
 				cases = append(cases, connectCase{name: "expired key", key: expired, code: 8,
 					want: append([]string{`refused: the key "nightly" expired on 2024-06-01 00:00:00 UTC`}, guide...)})
+				// An accepted key says when it ends; within a week it is a
+				// warning with the way to a new key, and still exit 0.
+				weekly := key("--login", "alice", "--name", "weekly", "--duration", "7d")
+				monthly := key("--login", "alice", "--name", "monthly", "--duration", "30d")
+				cases[0].want = append(cases[0].want[:8:8], `The key "laptop" never expires (a persistent key)`, "OK:")
+				cases = append(cases,
+					connectCase{name: "key expiring within a week", key: weekly, code: 0,
+						want: append([]string{"! Authentication     accepted over XML-RPC", `The key "weekly" expires on ` + okapi.ExpirationFor(time.Now(), 7).Format("2006-01-02"),
+							"it is then deleted and the tool stops working", "→ Create a new key before", "✓ Rights"}, guide...),
+						notWant: []string{"✗"}},
+					connectCase{name: "key with a month left", key: monthly, code: 0,
+						want:    []string{"✓ Authentication     accepted over XML-RPC", `The key "monthly" expires on ` + okapi.ExpirationFor(time.Now(), 30).Format("2006-01-02"), "OK:"},
+						notWant: []string{"!", "How to create", "Create a new key"}})
 			}
 			if p.JSON2 {
-				cases[0].want = append(cases[0].want[:8:8], "JSON-2 (/json/2) accepts the key too", "OK:")
+				cases[0].want = append(cases[0].want[:8:8], "JSON-2 (/json/2) accepts the key too", `The key "laptop" never expires`, "OK:")
 			}
 			for _, tc := range cases {
 				runConnect(t, srv.URL, secrets, tc)
