@@ -71,6 +71,9 @@ func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
+		if os.Getenv(EnvRequirePostgres) == "1" {
+			t.Fatalf("%s is required (set %s to a PostgreSQL URL)", EnvRequirePostgres, EnvPostgres)
+		}
 		t.Skipf("%s not set", EnvPostgres)
 	}
 	admin, err := sql.Open("pgx", base)
