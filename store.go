@@ -64,6 +64,10 @@ type KeyStore interface {
 	// DeleteKey removes a key, records audit in the same transaction and
 	// returns the key; ErrNotFound if it is gone.
 	DeleteKey(ctx context.Context, id int64, audit AuditEntry) (*Key, error)
+	// EndKeyAt brings a key's expiration forward to at (never later than it
+	// was), records audit in the same transaction and returns the key;
+	// ErrNotFound if it is gone.
+	EndKeyAt(ctx context.Context, id int64, at time.Time, audit AuditEntry) (*Key, error)
 	// ListKeys returns keys, every user's when userID is 0, newest first.
 	ListKeys(ctx context.Context, userID int64) ([]*Key, error)
 	// DeleteExpiredKeys removes the keys expired at now and returns them.
@@ -140,6 +144,7 @@ const (
 	AuditKeyCreated   = "key.created"
 	AuditKeyRevoked   = "key.revoked"
 	AuditKeyExpired   = "key.expired"
+	AuditKeyRotated   = "key.rotated"
 	AuditKeyNewIP     = "key.first_use_from_address"
 	AuditLoginFailed  = "login.failed"
 	AuditCooldown     = "login.cooldown"

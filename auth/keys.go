@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -226,10 +228,7 @@ func pyFloat(f float64) string {
 // when actor is nil). The key stops working on the very next request in this
 // process, and within a poll interval everywhere else.
 func (s *Service) RevokeKey(ctx context.Context, actor *okapi.User, keyID int64, ip string) (*okapi.Key, error) {
-	k, err := s.store.KeyByID(ctx, keyID)
-	if errors.Is(err, okapi.ErrNotFound) {
-		return nil, okapi.Errorf(okapi.EMissing, "Record does not exist or has been deleted.\n(Record: res.users.apikeys(%d,), User: %d)", keyID, actorID(actor))
-	}
+	k, err := s.keyRecord(ctx, actor, keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -248,6 +247,92 @@ func (s *Service) RevokeKey(ctx context.Context, actor *okapi.User, keyID int64,
 	}
 	s.log.Info("API key(s) removed", "scope", scopeText(k.Scope), "by", who, "key_id", k.ID, "owner", k.Login, "ip", ipText(ip))
 	return k, nil
+}
+
+// keyRecord reads a key, or gives Odoo's MissingError for one that is gone.
+func (s *Service) keyRecord(ctx context.Context, actor *okapi.User, keyID int64) (*okapi.Key, error) {
+	k, err := s.store.KeyByID(ctx, keyID)
+	if errors.Is(err, okapi.ErrNotFound) {
+		return nil, okapi.Errorf(okapi.EMissing, "Record does not exist or has been deleted.\n(Record: res.users.apikeys(%d,), User: %d)", keyID, actorID(actor))
+	}
+	return k, err
+}
+
+// RotateRequest asks for a key's replacement.
+type RotateRequest struct {
+	// Overlap is how long the old key keeps working next to the new one,
+	// so that the tools using it can be switched over; 0 revokes it at once.
+	// It never lengthens the old key's life.
+	Overlap time.Duration
+	// Days and Expires choose the new key's expiry as in KeyRequest; with
+	// neither (Days 0 and Expires zero, Keep true) the new key gets the old
+	// one's duration: persistent stays persistent, 30 days gives 30 days.
+	Keep    bool
+	Days    int
+	Expires time.Time
+	IP      string
+}
+
+// Rotation is the outcome of RotateKey.
+type Rotation struct {
+	Secret  string     // the new key, shown once
+	New     *okapi.Key // its record
+	Old     *okapi.Key // the old key's record, after the change
+	OldEnds time.Time  // when the old key stops working
+}
+
+// RotateKey replaces a key with a new one of the same owner, name and
+// scope (Stripe's "roll", GitLab's "rotate"): the new key is created, and
+// the old one ends after the overlap. Its owner or an administrator may;
+// the operator when actor is nil. The new key follows the same rules as
+// CreateKey (in 18+ a user's groups bound its duration).
+func (s *Service) RotateKey(ctx context.Context, actor *okapi.User, keyID int64, req RotateRequest) (*Rotation, error) {
+	old, err := s.keyRecord(ctx, actor, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if actor != nil && actor.ID != old.UserID && !actor.Admin() {
+		return nil, okapi.Errorf(okapi.EAccess, "You can only rotate your own API keys.")
+	}
+	now := s.now().UTC()
+	if !old.ExpirationDate.IsZero() && !old.ExpirationDate.After(now) {
+		return nil, okapi.Errorf(okapi.EUser, "The API key %q has expired: create a new one instead.", old.Name)
+	}
+	if req.Overlap < 0 {
+		return nil, okapi.Errorf(okapi.EUser, "The overlap cannot be negative.")
+	}
+	kr := KeyRequest{UserID: old.UserID, Name: old.Name, Scope: old.Scope, Days: req.Days, Expires: req.Expires, IP: req.IP}
+	if req.Keep && s.profile.KeysExpire && !old.ExpirationDate.IsZero() {
+		// The old key's duration, in whole days, from now.
+		kr.Days = max(1, int(math.Ceil(old.ExpirationDate.Sub(old.CreateDate).Hours()/24)))
+	}
+	secret, nk, err := s.CreateKey(ctx, actor, kr)
+	if err != nil {
+		return nil, err
+	}
+	rot := &Rotation{Secret: secret, New: nk}
+	if req.Overlap == 0 {
+		k, err := s.RevokeKey(ctx, actor, old.ID, req.IP)
+		if err != nil {
+			return nil, err
+		}
+		rot.Old, rot.OldEnds = k, now
+		return rot, nil
+	}
+	ends := now.Add(req.Overlap).Truncate(time.Second)
+	if !old.ExpirationDate.IsZero() && old.ExpirationDate.Before(ends) {
+		ends = old.ExpirationDate
+	}
+	audit := okapi.AuditEntry{At: now, Kind: okapi.AuditKeyRotated, ActorID: actorID(actor), IP: req.IP,
+		Detail: fmt.Sprintf("replaced by key %d; works until %s", nk.ID, ends.Format("2006-01-02 15:04:05"))}
+	k, err := s.store.EndKeyAt(ctx, old.ID, ends, audit)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.invalidateKey(old.ID)
+	s.log.Info("API key rotated", "key_id", old.ID, "new_key_id", nk.ID, "owner", old.Login, "ends", ends, "ip", ipText(req.IP))
+	rot.Old, rot.OldEnds = k, ends
+	return rot, nil
 }
 
 // Keys lists keys: a user's own, or everyone's (userID 0) for

@@ -406,6 +406,24 @@ func (s *Store) DeleteKey(ctx context.Context, id int64, audit okapi.AuditEntry)
 	return k, err
 }
 
+// EndKeyAt implements okapi.KeyStore.
+func (s *Store) EndKeyAt(ctx context.Context, id int64, at time.Time, audit okapi.AuditEntry) (*okapi.Key, error) {
+	var k *okapi.Key
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		end := FormatTime(at.UTC().Truncate(time.Second))
+		if _, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET expiration_date = ?
+			WHERE id = ? AND (expiration_date IS NULL OR expiration_date > ?)`, end, id, end); err != nil {
+			return err
+		}
+		var err error
+		if k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = ?`, id)); err != nil {
+			return notFound(err)
+		}
+		return addAudit(ctx, tx, keyAudit(audit, k))
+	})
+	return k, err
+}
+
 // DeleteKey revokes a key inside tx: it deletes the row, leaving a
 // tombstone, and returns the key.
 func DeleteKey(ctx context.Context, tx *Tx, id int64) (*okapi.Key, error) {

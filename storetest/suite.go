@@ -250,6 +250,30 @@ func testKeys(t *testing.T, st *sqldb.Store) {
 	if n, _ := st.CountKeys(ctx); n != 2 {
 		t.Fatalf("CountKeys = %d", n)
 	}
+
+	// EndKeyAt (a rotation's overlap) brings an end forward, never back,
+	// records its audit entry, and the key stops being a candidate then.
+	seq0, _ := st.LastEventSeq(ctx)
+	end := now.Add(30 * time.Minute)
+	ended, err := st.EndKeyAt(ctx, fk.ID, end, okapi.AuditEntry{At: now, Kind: okapi.AuditKeyRotated, Detail: "replaced"})
+	if err != nil || !ended.ExpirationDate.Equal(end) || ended.Name != "future" {
+		t.Fatalf("EndKeyAt = %+v, %v; want it to end at %v", ended, err, end)
+	}
+	if again, err := st.EndKeyAt(ctx, fk.ID, now.Add(2*time.Hour), okapi.AuditEntry{At: now, Kind: okapi.AuditKeyRotated}); err != nil || !again.ExpirationDate.Equal(end) {
+		t.Fatalf("a later end moved the key's end: %+v, %v", again, err)
+	}
+	if c, _ := st.KeyCandidates(ctx, okapi.KeyIndex(fPlain), end.Add(time.Second)); len(c) != 0 {
+		t.Fatalf("the key is still a candidate after its new end: %+v", c)
+	}
+	if evs, _ := st.EventsSince(ctx, seq0, 10); len(evs) == 0 || evs[0].KeyID != fk.ID {
+		t.Fatalf("bringing a key's end forward is not an event for the other processes: %+v", evs)
+	}
+	if audit, _ := st.ListAudit(ctx, 1); len(audit) != 1 || audit[0].Kind != okapi.AuditKeyRotated || audit[0].KeyID != fk.ID || audit[0].UserID != alice.ID {
+		t.Fatalf("newest audit entry = %+v", audit)
+	}
+	if _, err := st.EndKeyAt(ctx, 999999, end, okapi.AuditEntry{}); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("EndKeyAt of a missing key: %v", err)
+	}
 }
 
 func testTriggers(t *testing.T, st *sqldb.Store) {

@@ -59,7 +59,7 @@ func newAuditExportCmd() *cobra.Command {
   {"id":7,"at":"2026-01-31T09:15:02Z","kind":"key.created","actor_id":2,"user_id":6,
    "key_id":3,"key_name":"Outlook add-in","login":"alice","ip":"192.0.2.7","detail":"…"}
 Times are UTC, RFC 3339. An id of 0 means none; actor_id 0 is the system or the
-command line. Kinds: key.created, key.revoked, key.expired,
+command line. Kinds: key.created, key.revoked, key.expired, key.rotated,
 key.first_use_from_address, login.failed, login.cooldown, user.created,
 user.archived, user.restored, user.password_changed,
 user.logged_out_everywhere.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,7 +22,7 @@ func newKeyCmd() *cobra.Command {
 on it: a revoked key is refused by the running server within a second.
 The key itself is printed once, by "key create", and never again.`,
 	}
-	cmd.AddCommand(newKeyCreateCmd(), newKeyListCmd(), newKeyRevokeCmd())
+	cmd.AddCommand(newKeyCreateCmd(), newKeyListCmd(), newKeyRevokeCmd(), newKeyRotateCmd())
 	return cmd
 }
 
@@ -49,21 +50,9 @@ choose any duration for anyone; in the web pages users get their groups' limit.`
 				return usagef("--name is required: it is the only way to identify the key later")
 			}
 			req := auth.KeyRequest{Name: name, Scope: scope}
-			switch {
-			case duration != "" && expires != "":
-				return usagef("give --duration or --expires, not both")
-			case duration != "":
-				d, ok := durations[duration]
-				if !ok {
-					return usagef("--duration must be one of 1d, 7d, 30d, 90d, 180d, 365d, persistent")
-				}
-				req.Days = d
-			case expires != "":
-				t, err := time.Parse(time.RFC3339, expires)
-				if err != nil {
-					return usagef("--expires must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
-				}
-				req.Days, req.Expires = -1, t
+			var err error
+			if req.Days, req.Expires, _, err = expiryFlags(duration, expires); err != nil {
+				return err
 			}
 			c, err := sf.open(cmd.Context())
 			if err != nil {
@@ -91,6 +80,28 @@ choose any duration for anyone; in the web pages users get their groups' limit.`
 	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+)")
 	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
 	return cmd
+}
+
+// expiryFlags reads --duration and --expires: days (0 persistent, -1 the
+// date in expires), and whether either was given.
+func expiryFlags(duration, expires string) (days int, at time.Time, given bool, err error) {
+	switch {
+	case duration != "" && expires != "":
+		return 0, at, false, usagef("give --duration or --expires, not both")
+	case duration != "":
+		d, ok := durations[duration]
+		if !ok {
+			return 0, at, false, usagef("--duration must be one of 1d, 7d, 30d, 90d, 180d, 365d, persistent")
+		}
+		return d, at, true, nil
+	case expires != "":
+		t, err := time.Parse(time.RFC3339, expires)
+		if err != nil {
+			return 0, at, false, usagef("--expires must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
+		}
+		return -1, t, true, nil
+	}
+	return 0, at, false, nil
 }
 
 func newKeyListCmd() *cobra.Command {
@@ -188,28 +199,14 @@ func newKeyRevokeCmd() *cobra.Command {
 			}
 			defer c.Close()
 			if id == 0 {
-				u, err := c.userByLogin(cmd.Context(), login)
+				keys, err := c.keysNamed(cmd.Context(), login, name)
 				if err != nil {
 					return err
 				}
-				keys, err := c.auth.Keys(cmd.Context(), nil, u.ID)
-				if err != nil {
-					return err
+				if len(keys) > 1 {
+					return fmt.Errorf("%s has %d keys named %q (ids %s): revoke one with --id", login, len(keys), name, keyIDs(keys))
 				}
-				var ids []string
-				for _, k := range keys {
-					if k.Name == name {
-						id = k.ID
-						ids = append(ids, fmt.Sprint(k.ID))
-					}
-				}
-				switch len(ids) {
-				case 0:
-					return fmt.Errorf("%s has no key named %q (see okapi key list --login %s)", login, name, login)
-				case 1:
-				default:
-					return fmt.Errorf("%s has %d keys named %q (ids %s): revoke one with --id", login, len(ids), name, strings.Join(ids, ", "))
-				}
+				id = keys[0].ID
 			}
 			k, err := c.auth.RevokeKey(cmd.Context(), nil, id, "")
 			if err != nil {
@@ -227,4 +224,115 @@ func newKeyRevokeCmd() *cobra.Command {
 	cmd.Flags().StringVar(&name, "name", "", "the key's name (with --login)")
 	cmd.Flags().Int64Var(&id, "id", 0, "the key's id (see okapi key list)")
 	return cmd
+}
+
+// keysNamed returns login's keys named name, newest first; none is an error.
+func (c *cli) keysNamed(ctx context.Context, login, name string) ([]*okapi.Key, error) {
+	u, err := c.userByLogin(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := c.auth.Keys(ctx, nil, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*okapi.Key
+	for _, k := range keys {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no key named %q (see okapi key list --login %s)", login, name, login)
+	}
+	return out, nil
+}
+
+func keyIDs(keys []*okapi.Key) string {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = fmt.Sprint(k.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func newKeyRotateCmd() *cobra.Command {
+	var sf storeFlags
+	var login, name, duration, expires string
+	var id int64
+	var overlap time.Duration
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace an API key with a new one, the old one working on for a while",
+		Long: `Replace an API key with a new one of the same user, name and scope, and print the
+new key on stdout (only the key, as "key create" does). The old key keeps working
+for --overlap (24h by default), time to put the new key in the tools that use it,
+then stops; --overlap 0 revokes it at once. The overlap never lengthens the old
+key's life. When and which key ends is said on stderr and in the audit log.
+
+The new key lasts as long as the old one did (a persistent key stays
+persistent), unless --duration or --expires says otherwise. With --login and
+--name the newest key of that name is rotated: during an overlap the old and the
+new key share the name. Before Odoo 18 keys have no expiry in the pages, and an
+overlap shows only in "okapi key list".`,
+		Example: `  okapi key rotate --login alice --name "Outlook add-in" > alice.key
+  okapi key rotate --id 42 --overlap 1h --duration 90d > bot.key
+  okapi key rotate --login bot --name sync --overlap 0 > bot.key   # the old key stops now`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if id == 0 && (login == "" || name == "") {
+				return usagef("give --id, or --login and --name")
+			}
+			if overlap < 0 {
+				return usagef("--overlap cannot be negative")
+			}
+			days, at, given, err := expiryFlags(duration, expires)
+			if err != nil {
+				return err
+			}
+			c, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if id == 0 {
+				keys, err := c.keysNamed(cmd.Context(), login, name)
+				if err != nil {
+					return err
+				}
+				id = keys[0].ID // newest first
+			}
+			rot, err := c.auth.RotateKey(cmd.Context(), nil, id, auth.RotateRequest{Overlap: overlap, Keep: !given, Days: days, Expires: at})
+			if err != nil {
+				if okapi.ErrorCode(err) == okapi.EMissing {
+					return fmt.Errorf("no key with id %d", id)
+				}
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), rot.Secret)
+			ends := "stops working now"
+			if overlap > 0 {
+				ends = "works until " + stamp(rot.OldEnds) + " UTC"
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "New key %d %q of %s (%s); the old key %d %s.\n",
+				rot.New.ID, rot.New.Name, rot.New.Login, expiryWords(rot.New.ExpirationDate), rot.Old.ID, ends)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&login, "login", "", "owner's login (with --name)")
+	f.StringVar(&name, "name", "", "the key's name (with --login)")
+	f.Int64Var(&id, "id", 0, "the key's id (see okapi key list)")
+	f.DurationVar(&overlap, "overlap", 24*time.Hour, "how long the old key keeps working (0: revoke it now)")
+	f.StringVar(&duration, "duration", "", "the new key's duration: 1d, 7d, 30d, 90d, 180d, 365d or persistent (default: the old key's)")
+	f.StringVar(&expires, "expires", "", "the new key's expiration time, RFC 3339")
+	return cmd
+}
+
+func expiryWords(t time.Time) string {
+	if t.IsZero() {
+		return "persistent"
+	}
+	return "expires " + stamp(t) + " UTC"
 }
