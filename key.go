@@ -9,12 +9,16 @@ import (
 // Key sizes, as in every Odoo version: 20 random bytes shown as 40 lowercase
 // hex characters, the first 8 of which are stored in clear to find the row.
 const (
-	KeyBytes     = 20
-	KeyLen       = 2 * KeyBytes
-	KeyIndexLen  = 8
-	ScopeRPC     = "rpc"
-	maxKeyName   = 256
-	maxScopeName = 128
+	KeyBytes    = 20
+	KeyLen      = 2 * KeyBytes
+	KeyIndexLen = 8
+	ScopeRPC    = "rpc"
+	// ScopeMailPlugin is the scope of the keys the Outlook and Gmail
+	// add-ins receive (Odoo's mail_plugin): refused by the RPC paths,
+	// accepted only by /mail_plugin/*.
+	ScopeMailPlugin = "odoo.plugin.outlook"
+	maxKeyName      = 256
+	maxScopeName    = 128
 )
 
 // Key is an API key as stored: everything but the secret, which exists only in

@@ -18,6 +18,7 @@ const (
 	PathBearer       = "bearer"
 	PathWebLogin     = "web_login"
 	PathIdentity     = "identity_check"
+	PathMailPlugin   = "mail_plugin"
 )
 
 // User returns a user by id, from the cache when possible.
@@ -133,17 +134,23 @@ func MissingUser(uid int64) error {
 // CheckBearer checks a key presented as "Authorization: bearer <key>"
 // (JSON-2): only keys, scope 'rpc', no password.
 func (s *Service) CheckBearer(ctx context.Context, secretText, ip string) (*okapi.User, error) {
+	return s.checkBearer(ctx, secretText, okapi.ScopeRPC, PathBearer, ip)
+}
+
+// checkBearer checks a key presented alone, without a login, for scope:
+// failures count against the client's address, as no login is named.
+func (s *Service) checkBearer(ctx context.Context, secretText, scope, path, ip string) (*okapi.User, error) {
 	if err := s.limiter.check(ctx, ip, ""); err != nil {
-		s.metrics.KeyCheck(PathBearer, "cooldown")
+		s.metrics.KeyCheck(path, "cooldown")
 		return nil, err
 	}
-	u, err := s.CheckKey(ctx, secretText, okapi.ScopeRPC, ip)
+	u, err := s.CheckKey(ctx, secretText, scope, ip)
 	if errors.Is(err, okapi.ErrAccessDenied) {
-		s.fail(ctx, PathBearer, ip, "", "", "")
+		s.fail(ctx, path, ip, "", "", "")
 		return nil, err
 	}
 	if err == nil {
-		s.metrics.KeyCheck(PathBearer, "ok")
+		s.metrics.KeyCheck(path, "ok")
 		s.limiter.succeed(ip, "")
 	}
 	return u, err

@@ -112,6 +112,13 @@ func (s *Service) SetPortalKeysAllowed(ctx context.Context, actor *okapi.User, o
 // the caller shows it once. actor is the user asking (nil: the operator on
 // the command line, who may set any duration and scope for any user).
 func (s *Service) CreateKey(ctx context.Context, actor *okapi.User, req KeyRequest) (string, *okapi.Key, error) {
+	return s.createKey(ctx, actor, req, false)
+}
+
+// createKey is CreateKey; serverExpiry says the server, not the person,
+// chose the duration in req.Days (the mail add-ins' keys), so the groups'
+// maximum duration does not apply.
+func (s *Service) createKey(ctx context.Context, actor *okapi.User, req KeyRequest, serverExpiry bool) (string, *okapi.Key, error) {
 	if err := okapi.ValidKeyName(req.Name); err != nil {
 		return "", nil, err
 	}
@@ -136,8 +143,12 @@ func (s *Service) CreateKey(ctx context.Context, actor *okapi.User, req KeyReque
 		return "", nil, okapi.Errorf(okapi.EUser, "The system user cannot have API keys.")
 	}
 	now := s.now().UTC()
-	exp, err := s.expiration(ctx, actor, owner, req, now)
-	if err != nil {
+	var exp time.Time
+	if serverExpiry {
+		if s.profile.KeysExpire && req.Days > 0 {
+			exp = now.AddDate(0, 0, req.Days).Truncate(time.Second)
+		}
+	} else if exp, err = s.expiration(ctx, actor, owner, req, now); err != nil {
 		return "", nil, err
 	}
 	if actor != nil {

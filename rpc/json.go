@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -62,6 +63,11 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		result, err := fn(w, r, req.Params)
 		out := getBuf()
 		defer putBuf(out)
+		status := http.StatusOK
+		var se *statusError
+		if errors.As(err, &se) {
+			status = se.status
+		}
 		if err != nil {
 			*out, err = h.appendJSONError(*out, req.ID, h.wireError(r, err))
 		} else {
@@ -71,9 +77,21 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 			h.log.Error("encoding a JSON-RPC answer failed", "err", err)
 			*out, _ = h.appendJSONError((*out)[:0], req.ID, &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"})
 		}
-		writeJSON(w, http.StatusOK, *out)
+		writeJSON(w, status, *out)
 	}
 }
+
+// statusError is an error a JSON-RPC route answers with another HTTP status
+// than 200 (werkzeug's exceptions raised in a route, such as Forbidden).
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+func withStatus(status int, err error) error { return &statusError{status: status, err: err} }
 
 // wrongJSONType is werkzeug's page for a JSON route reached without JSON:
 // 400 up to 18, 415 (with the Accept header) from 19.

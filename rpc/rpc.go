@@ -82,6 +82,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("/json/2/{path...}", h.handleJSON2Elsewhere)
 	mux.HandleFunc("GET "+InfoPath, h.handleInfo)
 	mux.HandleFunc(KeyStatusPath, h.handleKeyStatus)
+	h.registerMailPlugin(mux)
 }
 
 // bufPool recycles body and answer buffers: each request needs two, and

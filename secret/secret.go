@@ -81,6 +81,23 @@ func (d Digest) Encode() string {
 // KeyHash returns the stored form of a new key's hash.
 func (h *Hasher) KeyHash(secret string) string { return h.Digest(secret).Encode() }
 
+// Sign returns an HMAC-SHA-256 of msg under a key derived from the pepper
+// for purpose, so that a signature made for one purpose (say, the mail
+// add-ins' auth codes) can never be replayed as a key digest or as a
+// signature for another purpose.
+func (h *Hasher) Sign(purpose string, msg []byte) []byte {
+	sub := hmac.New(sha256.New, h.pepper)
+	sub.Write([]byte("okapi signing key v1\x00" + purpose))
+	m := hmac.New(sha256.New, sub.Sum(nil))
+	m.Write(msg)
+	return m.Sum(nil)
+}
+
+// VerifySignature reports, in constant time, whether sig is Sign(purpose, msg).
+func (h *Hasher) VerifySignature(purpose string, msg, sig []byte) bool {
+	return hmac.Equal(h.Sign(purpose, msg), sig)
+}
+
 // Fingerprint identifies the pepper without revealing it, so that nodes
 // sharing a database can refuse to start with different peppers (every key
 // would fail on one of them).

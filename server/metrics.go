@@ -111,7 +111,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		lat prometheus.Observer
 	}
 	families := map[string]series{}
-	for _, f := range []string{"xmlrpc", "jsonrpc", "json2", "web_json", "web", "metrics", "other"} {
+	for _, f := range []string{"xmlrpc", "jsonrpc", "json2", "web_json", "mail_plugin", "web", "metrics", "other"} {
 		families[f] = series{lat: m.latency.WithLabelValues(f)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +141,8 @@ func routeFamily(p string) string {
 		return "json2"
 	case strings.HasPrefix(p, "/web/session/"), strings.HasPrefix(p, "/web/dataset/"), strings.HasPrefix(p, "/web/webclient/"):
 		return "web_json"
+	case strings.HasPrefix(p, "/mail_plugin/"):
+		return "mail_plugin"
 	case p == "/metrics":
 		return "metrics"
 	case strings.HasPrefix(p, "/web"), strings.HasPrefix(p, "/odoo"), strings.HasPrefix(p, "/my"), p == "/":

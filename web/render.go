@@ -49,6 +49,9 @@ type request struct {
 	r    *http.Request
 	user *okapi.User
 	sess *okapi.Session
+	// formAction is one more origin the page's forms may lead to (through
+	// a redirect), besides this site.
+	formAction string
 }
 
 func (rq *request) ctx() context.Context { return rq.r.Context() }
@@ -199,6 +202,9 @@ func (h *Handler) render(rq *request, status int, name string, data any) error {
 		return fmt.Errorf("web: rendering %s: %w", name, err)
 	}
 	h.setPageHeaders(rq.w)
+	if rq.formAction != "" {
+		rq.w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+rq.formAction, 1))
+	}
 	rq.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rq.w.WriteHeader(status)
 	// A failed write means the client went away; nothing is left to tell it.
