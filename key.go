@@ -15,7 +15,7 @@ const (
 	ScopeRPC    = "rpc"
 	// ScopeMailPlugin is the scope of the keys the Outlook and Gmail
 	// add-ins receive (Odoo's mail_plugin): refused by the RPC paths,
-	// accepted only by /mail_plugin/*.
+	// accepted only by the add-ins' routes (/mail_plugin/*).
 	ScopeMailPlugin = "odoo.plugin.outlook"
 	maxKeyName      = 256
 	maxScopeName    = 128

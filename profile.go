@@ -238,6 +238,16 @@ func (p *Profile) VersionStruct() Struct {
 	}
 }
 
+// MailPluginPrefixes are the URL prefixes of the e-mail add-ins' routes,
+// the version's own first: Odoo 14's module is mail_client_extension; from
+// 15 it is mail_plugin, which keeps the old paths for add-ins of 14's time.
+func (p *Profile) MailPluginPrefixes() []string {
+	if p.Version < 15 {
+		return []string{"/mail_client_extension"}
+	}
+	return []string{"/mail_plugin", "/mail_client_extension"}
+}
+
 // Steps is the path a person follows to create a key in this version, as a
 // list of short instructions; the guide, the connection checker and the web
 // pages' hints all use it.

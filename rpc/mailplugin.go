@@ -12,7 +12,8 @@ import (
 )
 
 // The routes of Odoo's mail_plugin (and crm_mail_plugin's lead route) that
-// the Outlook and Gmail add-ins of odoo/mail-client-extensions call: all
+// the Outlook and Gmail add-ins of odoo/mail-client-extensions call, under
+// /mail_plugin from 15 and /mail_client_extension in every version: all
 // JSON-RPC, open to every origin (the add-ins run on Microsoft's and
 // Google's sites). The consent page that hands out auth codes is one of the
 // web pages (package web); the codes and the keys are package auth's.
@@ -29,8 +30,6 @@ var pluginModels = map[string]bool{"res.partner": true, "crm.lead": true}
 const pluginLeadLimit = 5
 
 func (h *Handler) registerMailPlugin(mux *http.ServeMux) {
-	mux.HandleFunc("/mail_plugin/auth/check_version", cors(h.jsonRoute(h.pluginCheckVersion)))
-	mux.HandleFunc("/mail_plugin/auth/access_token", cors(h.jsonRoute(h.pluginAccessToken)))
 	routes := map[string]pluginFunc{
 		"partner/get":                h.pluginPartnerGet,
 		"partner/search":             h.pluginPartnerSearch,
@@ -40,8 +39,12 @@ func (h *Handler) registerMailPlugin(mux *http.ServeMux) {
 		"lead/create":                h.pluginLeadCreate,
 		"get_translations":           h.pluginTranslations,
 	}
-	for path, fn := range routes {
-		mux.HandleFunc("/mail_plugin/"+path, cors(h.pluginAuth(fn)))
+	for _, prefix := range h.profile.MailPluginPrefixes() {
+		mux.HandleFunc(prefix+"/auth/check_version", cors(h.jsonRoute(h.pluginCheckVersion)))
+		mux.HandleFunc(prefix+"/auth/access_token", cors(h.jsonRoute(h.pluginAccessToken)))
+		for path, fn := range routes {
+			mux.HandleFunc(prefix+"/"+path, cors(h.pluginAuth(fn)))
+		}
 	}
 }
 

@@ -66,6 +66,8 @@ type pluginEnv struct {
 	url   string
 	clock *testClock
 	log   *lockedBuffer
+	// prefix is the version's own prefix of the add-in routes.
+	prefix string
 }
 
 func newPluginEnv(t *testing.T, dialect string, version int) *pluginEnv {
@@ -90,6 +92,7 @@ func newPluginEnv(t *testing.T, dialect string, version int) *pluginEnv {
 		s.Shutdown(ctx)
 	})
 	e.s, e.url = s, s.URL()
+	e.prefix = okapi.MustProfile(version).MailPluginPrefixes()[0]
 	return e
 }
 
@@ -164,7 +167,7 @@ func (e *pluginEnv) rpc(path, authorization string, params map[string]any) (int,
 	if err := json.Unmarshal([]byte(text), &out); err != nil {
 		e.t.Fatalf("POST %s: status %d, not JSON: %q", path, resp.StatusCode, text)
 	}
-	if strings.HasPrefix(path, "/mail_plugin/") && resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+	if strings.HasPrefix(path, "/mail_") && resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		e.t.Errorf("POST %s: no CORS header", path)
 	}
 	return resp.StatusCode, out
@@ -187,7 +190,7 @@ const callback = "https://addin.example.com/login_success.html?keep=1"
 func (e *pluginEnv) consent(c *http.Client, allow bool) *url.URL {
 	e.t.Helper()
 	q := url.Values{"scope": {"outlook"}, "friendlyname": {"Outlook"}, "redirect": {callback}, "state": {"st4te"}}
-	resp, page := e.get(c, "/mail_plugin/auth?"+q.Encode())
+	resp, page := e.get(c, e.prefix+"/auth?"+q.Encode())
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("auth page: status %d\n%s", resp.StatusCode, page)
 	}
@@ -204,7 +207,7 @@ func (e *pluginEnv) consent(c *http.Client, allow bool) *url.URL {
 	if allow {
 		form.Set("do", "1")
 	}
-	resp, body := e.postForm(c, "/mail_plugin/auth/confirm", form)
+	resp, body := e.postForm(c, e.prefix+"/auth/confirm", form)
 	if resp.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("confirm: status %d\n%s", resp.StatusCode, body)
 	}
@@ -244,7 +247,7 @@ func (e *pluginEnv) adminCall(model, method string, args []any, kwargs map[strin
 // the contact, chatter and lead routes, and every refusal.
 func TestMailPluginFlow(t *testing.T) {
 	for _, dialect := range storetest.Dialects(t) {
-		for _, version := range []int{17, 18, 19} {
+		for _, version := range []int{14, 17, 18, 19} {
 			t.Run(fmt.Sprintf("%s/%d", dialect, version), func(t *testing.T) { testMailPluginFlow(t, dialect, version) })
 		}
 	}
@@ -262,15 +265,32 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 		t.Fatal(err)
 	}
 
+	// 0. Odoo 14 serves the routes under /mail_client_extension only; from
+	// 15, under /mail_plugin, with the old paths kept for older add-ins.
+	wantOld, wantNew := http.StatusOK, http.StatusOK
+	if version < 15 {
+		wantNew = http.StatusNotFound
+	}
+	for path, want := range map[string]int{"/mail_client_extension/auth/check_version": wantOld, "/mail_plugin/auth/check_version": wantNew} {
+		resp, err := http.Post(e.url+path, "application/json", strings.NewReader(`{"jsonrpc":"2.0","method":"call","params":{}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("POST %s: status %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+
 	// 1. The probes: Outlook's check_version, Gmail's empty exchange, and
 	// the browsers' preflight.
-	if got := e.result("/mail_plugin/auth/check_version", "", map[string]any{}); got != float64(1) {
+	if got := e.result(e.prefix+"/auth/check_version", "", map[string]any{}); got != float64(1) {
 		t.Errorf("check_version = %v, want 1", got)
 	}
-	if got := e.result("/mail_plugin/auth/access_token", "", map[string]any{"auth_code": false}); !isInvalidCode(got) {
+	if got := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": false}); !isInvalidCode(got) {
 		t.Errorf("access_token without a code = %v", got)
 	}
-	for _, path := range []string{"/mail_plugin/auth/access_token", "/mail_plugin/partner/get"} {
+	for _, path := range []string{e.prefix + "/auth/access_token", e.prefix + "/partner/get"} {
 		req, _ := http.NewRequest(http.MethodOptions, e.url+path, nil)
 		req.Header.Set("Origin", "https://addin.example.com")
 		req.Header.Set("Access-Control-Request-Method", "POST")
@@ -286,7 +306,7 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	// 2. Not logged in: the auth page sends the browser to the login form,
 	// which comes back to it.
 	b := e.browser()
-	authPath := "/mail_plugin/auth?scope=outlook&friendlyname=Outlook&redirect=" + url.QueryEscape(callback) + "&state=st4te"
+	authPath := e.prefix + "/auth?scope=outlook&friendlyname=Outlook&redirect=" + url.QueryEscape(callback) + "&state=st4te"
 	resp, _ := e.get(b, authPath)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/web/login?redirect=") {
 		t.Fatalf("auth page without a session: %d %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -296,13 +316,13 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	}
 
 	// 3. A form without its CSRF token is refused.
-	resp, _ = e.postForm(b, "/mail_plugin/auth/confirm", url.Values{"scope": {"outlook"}, "friendlyname": {"Outlook"},
+	resp, _ = e.postForm(b, e.prefix+"/auth/confirm", url.Values{"scope": {"outlook"}, "friendlyname": {"Outlook"},
 		"redirect": {callback}, "do": {"1"}})
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 		t.Errorf("confirm without CSRF token: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// A callback that is not http(s) is refused.
-	resp, _ = e.get(b, "/mail_plugin/auth?scope=outlook&friendlyname=Outlook&redirect="+url.QueryEscape("javascript:alert(1)"))
+	resp, _ = e.get(b, e.prefix+"/auth?scope=outlook&friendlyname=Outlook&redirect="+url.QueryEscape("javascript:alert(1)"))
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("javascript: callback: status %d, want 400", resp.StatusCode)
 	}
@@ -319,7 +339,7 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if allowed.Query().Get("success") != "1" || code == "" {
 		t.Fatalf("allow: %v", allowed.Query())
 	}
-	tok := e.result("/mail_plugin/auth/access_token", "", map[string]any{"auth_code": code}).(map[string]any)
+	tok := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": code}).(map[string]any)
 	key, _ := tok["access_token"].(string)
 	if !okapi.LooksLikeKey(key) {
 		t.Fatalf("access_token answer = %v", tok)
@@ -341,17 +361,17 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	}
 
 	// 6. The code works once; a forged or expired one never.
-	if got := e.result("/mail_plugin/auth/access_token", "", map[string]any{"auth_code": code}); !isInvalidCode(got) {
+	if got := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": code}); !isInvalidCode(got) {
 		t.Errorf("reused code = %v", got)
 	}
 	data, sig, _ := strings.Cut(code, ".")
 	forged := data + "." + strings.Repeat("A", len(sig))
-	if got := e.result("/mail_plugin/auth/access_token", "", map[string]any{"auth_code": forged}); !isInvalidCode(got) {
+	if got := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": forged}); !isInvalidCode(got) {
 		t.Errorf("forged code = %v", got)
 	}
 	late := e.consent(b, true).Query().Get("auth_code")
 	e.clock.Advance(auth.PluginCodeTTL + time.Second)
-	if got := e.result("/mail_plugin/auth/access_token", "", map[string]any{"auth_code": late}); !isInvalidCode(got) {
+	if got := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": late}); !isInvalidCode(got) {
 		t.Errorf("expired code = %v", got)
 	}
 
@@ -361,23 +381,23 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 		t.Errorf("XML-RPC authenticate with the add-in's key: %s", got)
 	}
 	for _, authz := range []string{key, "Bearer " + key} {
-		if got := e.result("/mail_plugin/get_translations", authz, map[string]any{}); got == nil {
+		if got := e.result(e.prefix+"/get_translations", authz, map[string]any{}); got == nil {
 			t.Errorf("get_translations with %q… = nil", authz[:6])
 		}
 	}
 
 	// 8. Contacts: an unknown sender, a new contact, then the same sender known.
-	got := e.result("/mail_plugin/partner/get", key, map[string]any{"email": "vincent@vega.example", "name": "Vincent Vega", "partner_id": false}).(map[string]any)
+	got := e.result(e.prefix+"/partner/get", key, map[string]any{"email": "vincent@vega.example", "name": "Vincent Vega", "partner_id": false}).(map[string]any)
 	p := got["partner"].(map[string]any)
 	if p["id"] != float64(-1) || p["name"] != "Vincent Vega" || p["email"] != "vincent@vega.example" || got["can_create_partner"] != true {
 		t.Errorf("unknown sender: %v", got)
 	}
-	created := e.result("/mail_plugin/partner/create", "Bearer "+key, map[string]any{"email": "vincent@vega.example", "name": "Vincent Vega", "company": -1}).(map[string]any)
+	created := e.result(e.prefix+"/partner/create", "Bearer "+key, map[string]any{"email": "vincent@vega.example", "name": "Vincent Vega", "company": -1}).(map[string]any)
 	pid, _ := created["id"].(float64)
 	if pid <= 0 {
 		t.Fatalf("partner/create = %v", created)
 	}
-	got = e.result("/mail_plugin/partner/get", key, map[string]any{"email": "Vincent@Vega.example", "name": "Vincent"}).(map[string]any)
+	got = e.result(e.prefix+"/partner/get", key, map[string]any{"email": "Vincent@Vega.example", "name": "Vincent"}).(map[string]any)
 	p = got["partner"].(map[string]any)
 	if p["id"] != pid || p["name"] != "Vincent Vega" || p["can_write_on_partner"] != true {
 		t.Errorf("known sender: %v", got)
@@ -388,18 +408,18 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if _, ok := got["leads"].([]any); !ok {
 		t.Errorf("partner/get has no leads list: %v", got)
 	}
-	found := e.result("/mail_plugin/partner/search", key, map[string]any{"search_term": "vega"}).(map[string]any)
+	found := e.result(e.prefix+"/partner/search", key, map[string]any{"search_term": "vega"}).(map[string]any)
 	if ps, _ := found["partners"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] != pid {
 		t.Errorf("partner/search = %v", found)
 	}
-	records := e.result("/mail_plugin/search_records/res.partner", key, map[string]any{"query": "vincent@vega.example"}).([]any)
+	records := e.result(e.prefix+"/search_records/res.partner", key, map[string]any{"query": "vincent@vega.example"}).([]any)
 	if len(records) != 2 || records[1] != float64(1) {
 		t.Errorf("search_records/res.partner = %v", records)
 	}
 
 	// 9. Log the e-mail on the contact, then read it back as the administrator.
 	body := "<p>Hello from <b>Outlook</b></p>"
-	if got := e.result("/mail_plugin/log_mail_content", key, map[string]any{"model": "res.partner", "res_id": pid, "message": body,
+	if got := e.result(e.prefix+"/log_mail_content", key, map[string]any{"model": "res.partner", "res_id": pid, "message": body,
 		"attachments": []any{}}); got != true {
 		t.Errorf("log_mail_content = %v", got)
 	}
@@ -408,17 +428,17 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0].(map[string]any)["body"].(string), "Outlook") {
 		t.Errorf("messages on the contact: %v", msgs)
 	}
-	status, out := e.rpc("/mail_plugin/log_mail_content", key, map[string]any{"model": "res.users", "res_id": 2, "message": "x"})
+	status, out := e.rpc(e.prefix+"/log_mail_content", key, map[string]any{"model": "res.users", "res_id": 2, "message": "x"})
 	if status != http.StatusForbidden || out["error"] == nil {
 		t.Errorf("log_mail_content on res.users: %d %v", status, out)
 	}
 
 	// 10. A lead from the e-mail, which partner/get then lists.
-	lead := e.result("/mail_plugin/lead/create", key, map[string]any{"partner_id": pid, "email_subject": "Briefcase", "email_body": "<p>What's in it?</p>"}).(map[string]any)
+	lead := e.result(e.prefix+"/lead/create", key, map[string]any{"partner_id": pid, "email_subject": "Briefcase", "email_body": "<p>What's in it?</p>"}).(map[string]any)
 	if id, _ := lead["lead_id"].(float64); id <= 0 {
 		t.Fatalf("lead/create = %v", lead)
 	}
-	got = e.result("/mail_plugin/partner/get", key, map[string]any{"email": "vincent@vega.example", "partner_id": pid}).(map[string]any)
+	got = e.result(e.prefix+"/partner/get", key, map[string]any{"email": "vincent@vega.example", "partner_id": pid}).(map[string]any)
 	if leads, _ := got["leads"].([]any); len(leads) != 1 || leads[0].(map[string]any)["name"] != "Briefcase" ||
 		leads[0].(map[string]any)["lead_id"] != lead["lead_id"] {
 		t.Errorf("partner/get leads = %v", got["leads"])
@@ -429,14 +449,14 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.result("/mail_plugin/get_translations", global, map[string]any{}); got == nil {
+	if got := e.result(e.prefix+"/get_translations", global, map[string]any{}); got == nil {
 		t.Error("global key refused")
 	}
 	rpcOnly, _, err := e.s.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: mia.ID, Name: "rpc", Scope: okapi.ScopeRPC})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status, _ := e.rpc("/mail_plugin/get_translations", rpcOnly, map[string]any{}); status != http.StatusBadRequest {
+	if status, _ := e.rpc(e.prefix+"/get_translations", rpcOnly, map[string]any{}); status != http.StatusBadRequest {
 		t.Errorf("rpc-scoped key: status %d, want 400", status)
 	}
 
@@ -444,10 +464,10 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if _, err := e.s.Auth.RevokeKey(ctx, nil, k.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if status, _ := e.rpc("/mail_plugin/partner/get", key, map[string]any{"email": "vincent@vega.example"}); status != http.StatusBadRequest {
+	if status, _ := e.rpc(e.prefix+"/partner/get", key, map[string]any{"email": "vincent@vega.example"}); status != http.StatusBadRequest {
 		t.Errorf("revoked key: status %d, want 400", status)
 	}
-	if status, _ := e.rpc("/mail_plugin/partner/get", "", map[string]any{}); status != http.StatusBadRequest {
+	if status, _ := e.rpc(e.prefix+"/partner/get", "", map[string]any{}); status != http.StatusBadRequest {
 		t.Errorf("no key: status %d, want 400", status)
 	}
 
@@ -461,15 +481,15 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	// 14. Wrong keys count towards the cooldown like on every other path.
 	bad := strings.Repeat("0", okapi.KeyLen)
 	for i := 0; i < 5; i++ {
-		e.rpc("/mail_plugin/partner/get", bad, map[string]any{})
+		e.rpc(e.prefix+"/partner/get", bad, map[string]any{})
 	}
-	if status, _ := e.rpc("/mail_plugin/partner/get", global, map[string]any{}); status != http.StatusTooManyRequests {
+	if status, _ := e.rpc(e.prefix+"/partner/get", global, map[string]any{}); status != http.StatusTooManyRequests {
 		t.Errorf("after five wrong keys: status %d, want 429", status)
 	}
 
 	// 15. No key and no auth code ever reaches the log.
 	logs := e.log.String()
-	if !strings.Contains(logs, "/mail_plugin/partner/get") {
+	if !strings.Contains(logs, e.prefix+"/partner/get") {
 		t.Fatal("the captured log holds no request: the check would prove nothing")
 	}
 	for name, s := range map[string]string{"add-in key": key, "global key": global, "rpc key": rpcOnly, "auth code": code,

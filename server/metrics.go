@@ -141,7 +141,7 @@ func routeFamily(p string) string {
 		return "json2"
 	case strings.HasPrefix(p, "/web/session/"), strings.HasPrefix(p, "/web/dataset/"), strings.HasPrefix(p, "/web/webclient/"):
 		return "web_json"
-	case strings.HasPrefix(p, "/mail_plugin/"):
+	case strings.HasPrefix(p, "/mail_plugin/"), strings.HasPrefix(p, "/mail_client_extension/"):
 		return "mail_plugin"
 	case p == "/metrics":
 		return "metrics"

@@ -20,6 +20,8 @@ type MailPluginPage struct {
 	FriendlyName string
 	Scope        string
 	Redirect     string
+	// Confirm is where the form posts: under the prefix the add-in used.
+	Confirm      string
 	RedirectHost string
 	Info         string
 	State        string
@@ -78,7 +80,8 @@ func (h *Handler) handleMailPluginAuth(rq *request) error {
 	rq.formAction = p.redirect.Scheme + "://" + p.redirect.Host
 	return h.render(rq, http.StatusOK, "mailplugin", MailPluginPage{Page: h.page(rq, "Connect "+p.friendlyName),
 		FriendlyName: p.friendlyName, Scope: p.scope, Redirect: p.redirect.String(), RedirectHost: p.redirect.Host,
-		Info: p.info, State: p.state, Expiring: h.profile.KeysExpire, Days: auth.PluginKeyDays})
+		Confirm: rq.r.URL.Path + "/confirm",
+		Info:    p.info, State: p.state, Expiring: h.profile.KeysExpire, Days: auth.PluginKeyDays})
 }
 
 // handleMailPluginConfirm sends the browser back to the add-in: with

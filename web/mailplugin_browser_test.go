@@ -18,30 +18,30 @@ import (
 // with the key in the Authorization header, which makes the browser ask
 // for a CORS preflight first. It writes what it got into the page.
 const addinPage = `<!doctype html><title>Add-in</title><pre id="out"></pre><script>
-const server = %q;
+const server = %q, prefix = %q;
 const params = new URLSearchParams(location.search);
 async function call(path, p, authorization) {
   const headers = {'Content-Type': 'application/json'};
   if (authorization) headers['Authorization'] = authorization;
-  const r = await fetch(server + path, {method: 'POST', headers, body: JSON.stringify({jsonrpc: '2.0', method: 'call', id: 1, params: p})});
+  const r = await fetch(server + prefix + path, {method: 'POST', headers, body: JSON.stringify({jsonrpc: '2.0', method: 'call', id: 1, params: p})});
   return {status: r.status, body: await r.json()};
 }
 (async () => {
   const out = {success: params.get('success'), state: params.get('state'), hasCode: !!params.get('auth_code')};
   try {
     if (out.hasCode) {
-      const token = await call('/mail_plugin/auth/access_token', {auth_code: params.get('auth_code')});
+      const token = await call('/auth/access_token', {auth_code: params.get('auth_code')});
       const key = token.body.result && token.body.result.access_token;
       out.keyLength = key ? key.length : 0;
-      const again = await call('/mail_plugin/auth/access_token', {auth_code: params.get('auth_code')});
+      const again = await call('/auth/access_token', {auth_code: params.get('auth_code')});
       out.again = again.body.result;
-      const outlook = await call('/mail_plugin/partner/get', {email: 'mia@example.com', name: 'Mia'}, key);
+      const outlook = await call('/partner/get', {email: 'mia@example.com', name: 'Mia'}, key);
       out.outlookStatus = outlook.status;
       out.partner = outlook.body.result && outlook.body.result.partner.name;
-      const gmail = await call('/mail_plugin/partner/search', {search_term: 'mia@example.com'}, 'Bearer ' + key);
+      const gmail = await call('/partner/search', {search_term: 'mia@example.com'}, 'Bearer ' + key);
       out.gmailStatus = gmail.status;
       out.found = gmail.body.result && gmail.body.result.partners.length;
-      const refused = await call('/mail_plugin/partner/get', {email: 'mia@example.com'}, 'Bearer ' + 'f'.repeat(40));
+      const refused = await call('/partner/get', {email: 'mia@example.com'}, 'Bearer ' + 'f'.repeat(40));
       out.refusedStatus = refused.status;
     }
   } catch (e) {
@@ -60,14 +60,15 @@ async function call(path, p, authorization) {
 // shows in the person's key list. Deny sends the browser back without a
 // code.
 func TestBrowserMailPlugin(t *testing.T) {
-	for _, v := range []int{17, 19} {
+	for _, v := range []int{14, 17, 19} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			t.Parallel()
 			p := okapi.MustProfile(v)
 			e := newEnv(t, v)
+			prefix := p.MailPluginPrefixes()[0] // /mail_client_extension in 14
 			addin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				fmt.Fprintf(w, addinPage, e.URL)
+				fmt.Fprintf(w, addinPage, e.URL, prefix)
 			}))
 			t.Cleanup(addin.Close)
 			if strings.TrimPrefix(addin.URL, "http://") == strings.TrimPrefix(e.URL, "http://") {
@@ -78,7 +79,7 @@ func TestBrowserMailPlugin(t *testing.T) {
 			consent := func(state string) {
 				q := url.Values{"scope": {"outlook"}, "friendlyname": {"Outlook"}, "redirect": {addin.URL + "/login_success.html"},
 					"state": {state}}
-				b.open("/web/login?redirect=" + url.QueryEscape("/mail_plugin/auth?"+q.Encode()))
+				b.open("/web/login?redirect=" + url.QueryEscape(prefix+"/auth?"+q.Encode()))
 			}
 			consent("first")
 			b.typeIn("#login", userLogin)

@@ -175,8 +175,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	// The e-mail add-ins' consent: any logged-in user reaches the page, so
 	// that a portal user is told why not rather than sent elsewhere.
-	mux.Handle("GET /mail_plugin/auth", h.handle(loggedIn, h.handleMailPluginAuth))
-	mux.Handle("POST /mail_plugin/auth/confirm", h.handle(loggedIn, h.handleMailPluginConfirm))
+	for _, prefix := range h.profile.MailPluginPrefixes() {
+		mux.Handle("GET "+prefix+"/auth", h.handle(loggedIn, h.handleMailPluginAuth))
+		mux.Handle("POST "+prefix+"/auth/confirm", h.handle(loggedIn, h.handleMailPluginConfirm))
+	}
 
 	for _, s := range []*surface{h.prefs, h.portal, h.admin} {
 		h.registerSurface(mux, s)
