@@ -192,6 +192,10 @@ type SessionStore interface {
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	UpdateSession(ctx context.Context, s *Session) error
 	DeleteSession(ctx context.Context, id string) error
+	// ClaimForm records that session id sent the one-time form form, and
+	// reports false when that form was the last one it sent (the same form
+	// sent again) or the session is gone. Claims are atomic across nodes.
+	ClaimForm(ctx context.Context, id, form string) (bool, error)
 	// DeleteUserSessions logs a user out everywhere but in the session
 	// keep ("" for none), and says how many sessions it ended.
 	DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error)

@@ -307,7 +307,7 @@ type browser struct {
 	ip   string
 	http *http.Client
 	// rec is the node's recorder; unrecorded skips the next answer (the
-	// one page that shows a new key).
+	// one that shows a new key).
 	rec        func(what, body string)
 	unrecorded bool
 }
@@ -405,7 +405,8 @@ func (b *browser) identity(version int, password string) answer {
 var keyRE = regexp.MustCompile(`<code id="api-key"[^>]*>([0-9a-f]{40})</code>`)
 
 // createKey runs the key creation through the pages (the identity check
-// must be fresh) and returns the key and the page that showed it.
+// must be fresh) and returns the key and the page that showed it: the
+// answer to the form, left out of the recording.
 func (b *browser) createKey(version int, name string) (string, answer) {
 	b.t.Helper()
 	p := prefs(version)
@@ -414,21 +415,22 @@ func (b *browser) createKey(version int, name string) (string, answer) {
 		b.t.Fatalf("New API Key dialog: status %d\n%s", dialog.status, dialog.body)
 	}
 	form := url.Values{"csrf_token": {csrf(b.t, dialog.body)}, "name": {name}}
+	if f := formRE.FindStringSubmatch(dialog.body); f != nil {
+		form.Set("form", f[1])
+	}
 	if version >= 18 {
 		form.Set("duration", "7")
 	}
-	created := b.post(p+"/apikeys", form)
-	if created.status != http.StatusSeeOther {
-		b.t.Fatalf("creating a key: status %d\n%s", created.status, created.body)
-	}
 	b.unrecorded = true
-	page := b.get(created.header.Get("Location"))
+	page := b.post(p+"/apikeys", form)
 	m := keyRE.FindStringSubmatch(page.body)
-	if m == nil {
-		b.t.Fatalf("no key on the ready page:\n%s", page.body)
+	if page.status != http.StatusOK || m == nil {
+		b.t.Fatalf("creating a key: status %d, no key in the answer\n%s", page.status, page.body)
 	}
 	return m[1], page
 }
+
+var formRE = regexp.MustCompile(`<input type="hidden" name="form" value="([^"]+)">`)
 
 // eventually retries cond every 20 ms until it holds, and fails the test
 // if it does not within the given time; it returns how long it took.

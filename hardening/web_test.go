@@ -100,7 +100,7 @@ func TestWebHeaders(t *testing.T) {
 			{anon, home + "/settings/audit"}, {anon, "/web/session/logout"},
 			{user, home}, {user, prefs(version)}, {user, prefs(version) + "?tab=security"}, {user, prefs(version) + "/identity?do=new"},
 			{user, prefs(version) + "/apikeys/new"}, {user, prefs(version) + "/password"}, {user, "/my"}, {user, "/my/security"},
-			{user, home + "/settings"}, {user, home + "/settings/audit"}, {user, prefs(version) + "/apikeys/ready/nonsense"},
+			{user, home + "/settings"}, {user, home + "/settings/audit"}, {user, prefs(version) + "/apikeys/ready"},
 			{user, "/web/session/logout"},
 			{admin, home + "/settings"}, {admin, home + "/settings/users"}, {admin, home + "/settings/users/new"}, {admin, home + "/settings/users/2"},
 			{admin, home + "/settings/users/999999"}, {admin, home + "/settings/apikeys"}, {admin, home + "/settings/audit"},

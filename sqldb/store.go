@@ -790,6 +790,21 @@ func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
 	})
 }
 
+// ClaimForm implements okapi.SessionStore: one conditional UPDATE, so two
+// requests racing with the same form cannot both win.
+func (s *Store) ClaimForm(ctx context.Context, id, form string) (bool, error) {
+	var n int64
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE web_sessions SET last_form = ? WHERE id = ? AND (last_form IS NULL OR last_form <> ?)`, form, id, form)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
+
 // DeleteSession implements okapi.SessionStore.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.db.Write(ctx, func(tx *Tx) error {

@@ -362,6 +362,33 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 	if err != nil || !got.IdentityCheck.Equal(now) || !got.Debug || got.CSRF != "tok" {
 		t.Fatalf("session = %+v, %v", got, err)
 	}
+	// One-time forms: a form sent again is refused, a new one accepted.
+	for i, c := range []struct {
+		session, form string
+		want          bool
+	}{{"abc", "f1", true}, {"abc", "f1", false}, {"abc", "f2", true}, {"abc", "f1", true}, {"nobody", "f9", false}} {
+		if got, err := st.ClaimForm(ctx, c.session, c.form); err != nil || got != c.want {
+			t.Fatalf("claim %d (%s, %s) = %v, %v; want %v", i, c.session, c.form, got, err, c.want)
+		}
+	}
+	// Many requests with the same form at once: exactly one wins.
+	var won atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := st.ClaimForm(ctx, "abc", "f3"); err != nil {
+				t.Error(err)
+			} else if ok {
+				won.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d concurrent claims of one form won, want 1", won.Load())
+	}
 	for _, id := range []string{"def", "ghi"} {
 		if err := st.CreateSession(ctx, &okapi.Session{ID: id, UserID: okapi.AdminID, CSRF: "t", CreatedAt: now, LastSeen: now}); err != nil {
 			t.Fatal(err)

@@ -20,23 +20,31 @@ import (
 // keyRE finds a key in the <code> of "API Key Ready".
 var keyRE = regexp.MustCompile(`<code id="api-key"[^>]*>([0-9a-f]{40})</code>`)
 
+// formRE finds the one-time id of a "New API Key" dialog.
+var formRE = regexp.MustCompile(`<input type="hidden" name="form" value="([^"]+)">`)
+
 // newKey runs the key creation through the pages: identity check, the
-// "New API Key" form, then the one page that shows the key. It returns
-// the key and that page's address.
-func newKey(t *testing.T, c *client, prefs, name string, extra url.Values) (key, readyURL string) {
+// "New API Key" dialog, then its form, whose answer is the one page that
+// shows the key. It returns the key and the address that page moves to.
+func newKey(t *testing.T, c *client, prefs, name string, extra url.Values) (key, shownURL string) {
 	t.Helper()
 	confirmIdentity(t, c, prefs, "new", 0)
-	form := url.Values{"csrf_token": {c.token(prefs + "/apikeys/new")}, "name": {name}}
+	dialog := c.get(prefs + "/apikeys/new")
+	f := formRE.FindStringSubmatch(dialog.Body)
+	if f == nil {
+		t.Fatalf("the New API Key dialog has no one-time id:\n%s", dialog.Body)
+	}
+	form := url.Values{"csrf_token": {csrf(t, dialog.Body)}, "name": {name}, "form": {f[1]}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	readyURL = location(t, c.post(prefs+"/apikeys", form))
-	page := c.get(readyURL)
+	page := c.post(prefs+"/apikeys", form)
 	m := keyRE.FindStringSubmatch(page.Body)
-	if m == nil {
-		t.Fatalf("no key on %s:\n%s", readyURL, page.Body)
+	if page.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("no key in the answer to the form (status %d):\n%s", page.StatusCode, page.Body)
 	}
-	return m[1], readyURL
+	contains(t, page.Body, `data-shown-url="`+prefs+`/apikeys/ready"`)
+	return m[1], prefs + "/apikeys/ready"
 }
 
 // confirmIdentity passes the identity check for do (and key id).
@@ -337,6 +345,10 @@ func TestIdentityCheckExpires(t *testing.T) {
 	}
 }
 
+// TestKeyShownOnce: the key is in the answer to the form that makes it and
+// in no other; that answer is not cached; the address it moves to, a
+// reload that sends the same form again, and any later page say the key was
+// shown, and the form sent again makes no second key.
 func TestKeyShownOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 16)
@@ -344,41 +356,49 @@ func TestKeyShownOnce(t *testing.T) {
 	c.login(userLogin, userPassword)
 	const prefs = "/web/preferences"
 	confirmIdentity(t, c, prefs, "new", 0)
-	readyURL := location(t, c.post(prefs+"/apikeys", url.Values{"csrf_token": {c.token(prefs)}, "name": {"backup script"}}))
-	if strings.Contains(readyURL, "key=") || !strings.HasPrefix(readyURL, prefs+"/apikeys/ready/") {
-		t.Fatalf("the key page is %q", readyURL)
+	dialog := c.get(prefs + "/apikeys/new")
+	f := formRE.FindStringSubmatch(dialog.Body)
+	if f == nil {
+		t.Fatalf("no one-time id in the dialog:\n%s", dialog.Body)
 	}
-
-	// Another session cannot take it.
-	other := e.client()
-	other.login(adminLogin, adminPassword)
-	if m := keyRE.FindStringSubmatch(other.get(readyURL).Body); m != nil {
-		t.Fatalf("another session saw the key")
-	}
-
-	first := c.get(readyURL)
+	form := url.Values{"csrf_token": {csrf(t, dialog.Body)}, "name": {"backup script"}, "form": {f[1]}}
+	first := c.post(prefs+"/apikeys", form)
 	m := keyRE.FindStringSubmatch(first.Body)
-	if m == nil {
-		t.Fatalf("the key page shows no key:\n%s", first.Body)
+	if first.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("the answer to the form shows no key (status %d):\n%s", first.StatusCode, first.Body)
 	}
 	key := m[1]
-	if first.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("key page Cache-Control %q", first.Header.Get("Cache-Control"))
+	if first.Header.Get("Cache-Control") != "no-store" || first.Header.Get("Location") != "" {
+		t.Errorf("key page Cache-Control %q, Location %q", first.Header.Get("Cache-Control"), first.Header.Get("Location"))
 	}
-	contains(t, first.Body, "API Key Ready", "Write down your key", "Done!",
+	contains(t, first.Body, "API Key Ready", "Write down your key", "Done!", `data-shown-url="`+prefs+`/apikeys/ready"`,
 		"Here is your new API key, use it instead of a password for RPC access. Your login is still necessary for interactive usage.",
 		"The key cannot be retrieved later and provides <strong>full access</strong> to your user account, it is very important to store it securely.")
 
-	again := c.get(readyURL)
-	if again.StatusCode != http.StatusOK || strings.Contains(again.Body, key) {
-		t.Fatalf("the reload shows the key again (status %d)", again.StatusCode)
+	// The same form again (a reload of that answer): no key, no new key.
+	again := c.post(prefs+"/apikeys", form)
+	if again.StatusCode != http.StatusOK || keyRE.MatchString(again.Body) {
+		t.Fatalf("the form sent again shows a key (status %d)", again.StatusCode)
 	}
 	contains(t, again.Body, "already been shown")
+	if keys, _ := e.s.Auth.Keys(context.Background(), nil, e.UserID); len(keys) != 1 {
+		t.Fatalf("the form sent twice made %d keys, want 1", len(keys))
+	}
+	// The address the page moved to says the key was shown.
+	shown := c.get(prefs + "/apikeys/ready")
+	if shown.StatusCode != http.StatusOK || strings.Contains(shown.Body, key) {
+		t.Fatalf("the shown address: status %d, or the key again", shown.StatusCode)
+	}
+	contains(t, shown.Body, "already been shown")
 	if uid, err := e.s.Auth.Authenticate(context.Background(), userLogin, key, "127.0.0.1"); err != nil || uid != e.UserID {
 		t.Errorf("the key does not work: %d %v", uid, err)
 	}
 	if list := c.get(prefs + "?tab=security"); !strings.Contains(list.Body, "backup script") || strings.Contains(list.Body, key) {
 		t.Errorf("the list lacks the key's name, or shows the key")
+	}
+	// A new dialog has a new id, and makes a new key.
+	if second, _ := newKey(t, c, prefs, "second", nil); second == key {
+		t.Errorf("the second dialog gave the same key")
 	}
 }
 
@@ -544,11 +564,11 @@ func TestPortalSecurity(t *testing.T) {
 			} else {
 				lacks(t, dialog.Body, "<select")
 			}
-			ready := location(t, c.post("/my/security/apikeys", url.Values{"csrf_token": {csrf(t, dialog.Body)}, "name": {"shop sync"}, "duration": {"1"}}))
-			m := keyRE.FindStringSubmatch(c.get(ready).Body)
-			if m == nil {
-				t.Fatalf("no key shown")
+			ready := c.post("/my/security/apikeys", url.Values{"csrf_token": {csrf(t, dialog.Body)}, "name": {"shop sync"}, "duration": {"1"}})
+			if m := keyRE.FindStringSubmatch(ready.Body); m == nil || ready.StatusCode != http.StatusOK {
+				t.Fatalf("no key shown (status %d)", ready.StatusCode)
 			}
+			contains(t, ready.Body, `data-shown-url="/my/security/apikeys/ready"`)
 			keys, _ := e.s.Auth.Keys(context.Background(), nil, 0)
 			if len(keys) != 1 {
 				t.Fatalf("%d keys", len(keys))

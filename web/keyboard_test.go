@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,7 +138,7 @@ func TestBrowserKeyboard(t *testing.T) {
 			b.allLabelled("New API Key")
 			name := fmt.Sprintf("keyboard %d", v)
 			b.press(name + kb.Enter)
-			b.until("API Key Ready", `location.pathname.includes('/ready/')`)
+			b.until("API Key Ready", `location.pathname.endsWith('/apikeys/ready') && !!document.querySelector('#api-key')`)
 			key := b.readKey()
 			if f := b.focused(); !strings.HasPrefix(f, "button") || !strings.Contains(f, "Copy") {
 				t.Errorf("API Key Ready opens with the focus on %q, want the copy button", f)
@@ -145,12 +148,53 @@ func TestBrowserKeyboard(t *testing.T) {
 			}
 			b.tabTo("a", "Done!")
 			b.press(kb.Enter)
-			b.until("the key list", `!location.pathname.includes('/ready/')`)
+			b.until("the key list", `!location.pathname.endsWith('/apikeys/ready')`)
 			b.sees(name)
 
 			// Escape closes the preferences dialog, back to the home screen.
 			b.press(kb.Escape)
 			b.until("the home screen", `!document.querySelector('.o_prefs')`)
 		})
+	}
+}
+
+// TestBrowserKeyFormSentOnce presses "Generate key" twice while the first
+// answer is on its way (the server is slowed down for that): one request
+// leaves the browser, one key is made, and it is shown.
+func TestBrowserKeyFormSentOnce(t *testing.T) {
+	t.Parallel()
+	p := okapi.MustProfile(17)
+	var posts atomic.Int64
+	e := newEnv(t, 17, envOptions{wrap: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == prefsPath(p)+"/apikeys" {
+				posts.Add(1)
+				time.Sleep(400 * time.Millisecond)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	b := newTab(t, e.URL)
+	b.openNewKeyDialog(p)
+	b.typeIn("#key-name", "pressed twice")
+	b.do("press Generate key twice", chromedp.Evaluate[chromedp.Void](`(() => {
+		const button = [...document.querySelectorAll('form[data-once] button[type=submit]')].find(x => x.innerText.trim() === 'Generate key');
+		button.click();
+		setTimeout(() => button.click(), 100);
+	})()`))
+	b.until("API Key Ready", `!!document.querySelector('#api-key') || document.body.innerText.includes('already been shown')`)
+	if !eval[bool](b, `!!document.querySelector('#api-key')`) {
+		t.Fatalf("the second press won: the page says the key was shown, and the key the first one made was never seen (%d requests)", posts.Load())
+	}
+	key := b.readKey()
+	if n := posts.Load(); n != 1 {
+		t.Errorf("%d requests left the browser, want 1", n)
+	}
+	keys, err := e.s.Auth.Keys(context.Background(), nil, e.UserID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("%d keys made, want 1 (%v)", len(keys), err)
+	}
+	if got := pythonAuthenticate(t, e, e.URL, userLogin, key); got != fmt.Sprint(e.UserID) {
+		t.Fatalf("the key shown does not log in: %s", got)
 	}
 }

@@ -20,8 +20,10 @@ type surface struct {
 	level access
 	// base+"/identity" is the identity check.
 	base string
-	// keys+"/new" is the "New API Key" dialog, POST keys creates,
-	// keys+"/ready/{token}" shows the key, POST keys+"/{id}/delete" revokes.
+	// keys+"/new" is the "New API Key" dialog, POST keys creates and shows
+	// the key in its answer, keys+"/ready" is where that answer's address
+	// goes afterwards (it says the key was shown), POST keys+"/{id}/delete"
+	// revokes.
 	keys string
 	// back is where Cancel, Done! and a revocation return.
 	back   string
@@ -85,6 +87,9 @@ type NewKeyDialog struct {
 	// to do instead.
 	PersistentHint string
 	Error          string
+	// Form identifies this one dialog: a form sent twice (a reload that
+	// resubmits it) makes one key, not two.
+	Form string
 }
 
 // DurationOption is one option of the duration selector.
@@ -99,6 +104,10 @@ type ReadyDialog struct {
 	Key     string // empty: the key was shown already
 	DoneURL string
 	Done    string
+	// ShownURL is the address the page takes once drawn (the script
+	// replaces it in the history), so that a reload or a return finds the
+	// "already shown" message instead of sending the form again.
+	ShownURL string
 }
 
 // KeyRow is a key as the lists and cards show it.
@@ -135,7 +144,7 @@ func (h *Handler) registerSurface(mux *http.ServeMux, s *surface) {
 	if s.create {
 		mux.Handle("GET "+s.keys+"/new", h.handle(s.level, h.handleKeyForm(s)))
 		mux.Handle("POST "+s.keys, h.handle(s.level, h.handleKeyCreate(s)))
-		mux.Handle("GET "+s.keys+"/ready/{token}", h.handle(s.level, h.handleKeyReady(s)))
+		mux.Handle("GET "+s.keys+"/ready", h.handle(s.level, h.handleKeyReady(s)))
 	}
 }
 
@@ -237,7 +246,7 @@ func (h *Handler) newKeyDialog(rq *request, s *surface) (*NewKeyDialog, auth.Key
 		return nil, pol, err
 	}
 	d := &NewKeyDialog{Action: s.keys, CancelURL: s.back, Generate: s.generate, Cancel: s.cancel,
-		MinDate: h.now().AddDate(0, 0, 1).Format("2006-01-02")}
+		MinDate: h.now().AddDate(0, 0, 1).Format("2006-01-02"), Form: newToken()}
 	if !pol.Allowed {
 		d.Error = pol.Refusal
 	}
@@ -282,6 +291,19 @@ func (h *Handler) handleKeyCreate(s *surface) func(*request) error {
 				}
 			}
 		}
+		ready := &ReadyDialog{DoneURL: s.back, Done: s.done, ShownURL: s.keys + "/ready"}
+		// The same dialog sent again (a browser's reload of this answer,
+		// which resubmits the form) made its key already: say so, on
+		// whichever node the request reached, rather than make another.
+		if form := f.Get("form"); form != "" {
+			fresh, err := h.store.ClaimForm(rq.ctx(), rq.sess.ID, form)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				return s.show(rq, http.StatusOK, &Dialogs{Ready: ready})
+			}
+		}
 		secret, _, err := h.auth.CreateKey(rq.ctx(), rq.user, req)
 		if err != nil {
 			if !userFacing(err) {
@@ -290,8 +312,10 @@ func (h *Handler) handleKeyCreate(s *surface) func(*request) error {
 			d.Error = okapi.ErrorMessage(err)
 			return s.show(rq, http.StatusUnprocessableEntity, &Dialogs{NewKey: d})
 		}
-		token := h.pending.put(rq.sess.ID, secret, h.now())
-		return rq.redirect(s.keys + "/ready/" + token)
+		// The key is in this answer and nowhere else: no copy waits in
+		// memory for another request, so any node may serve the next one.
+		ready.Key = secret
+		return s.show(rq, http.StatusOK, &Dialogs{Ready: ready})
 	}
 }
 
@@ -313,15 +337,11 @@ func readDuration(duration, date string) (int, time.Time) {
 	return -1, t
 }
 
-// handleKeyReady shows a new key, once: the secret leaves the hand-over
-// as it is read, so a reload, the back button or a second tab find nothing.
+// handleKeyReady is where the key's page goes once drawn: a reload, the
+// back button or a second tab find that the key was shown, and no key.
 func (h *Handler) handleKeyReady(s *surface) func(*request) error {
 	return func(rq *request) error {
-		d := &ReadyDialog{DoneURL: s.back, Done: s.done}
-		if k, ok := h.pending.take(rq.r.PathValue("token"), rq.sess.ID, h.now()); ok {
-			d.Key = k.secret
-		}
-		return s.show(rq, http.StatusOK, &Dialogs{Ready: d})
+		return s.show(rq, http.StatusOK, &Dialogs{Ready: &ReadyDialog{DoneURL: s.back, Done: s.done}})
 	}
 }
 

@@ -12,10 +12,12 @@
 // right) belongs to package auth; the handlers here decode a form, call the
 // service and render the answer.
 //
-// A new key's secret appears in exactly one HTTP response: the page that
-// shows it. The form that creates the key answers with a redirect to that
-// page, which takes the secret out of a short-lived in-memory hand-over
-// (pendingKeys), so a reload or the back button finds nothing to show.
+// A new key's secret appears in exactly one HTTP response: the answer to
+// the form that creates it, which draws "API Key Ready". Nothing of it is
+// kept to be shown later, so with several nodes any of them may serve the
+// next request; the page's script moves its address to one that says the
+// key was shown, and the form's one-time id keeps a resubmission from
+// making a second key.
 package web
 
 import (
@@ -54,7 +56,6 @@ type Handler struct {
 	paths   *paths
 	pages   map[string]*template.Template
 	assets  *assets
-	pending *pendingKeys
 
 	// The three places where keys are listed and revoked.
 	prefs, portal, admin *surface
@@ -86,7 +87,6 @@ func New(cfg Config) (*Handler, error) {
 		store:   cfg.Auth.Store(),
 		profile: cfg.Profile,
 		paths:   newPaths(cfg.Profile),
-		pending: newPendingKeys(),
 	}
 	var err error
 	if h.assets, err = loadAssets(); err != nil {

@@ -1,7 +1,8 @@
 // Okapi's pages work without this script; it adds what a keyboard user
 // and a careful person expect: focus in the open dialog, Escape to close
-// it, a user menu that closes, a one-click copy of a new key, and a key that
-// does not come back from the browser's back-forward cache.
+// it, a user menu that closes, a one-click copy of a new key, a key that
+// does not come back from the browser's back-forward cache, and a key form
+// that is sent once.
 (function () {
   'use strict';
 
@@ -169,8 +170,34 @@
     });
   }
 
+  // The page that shows a new key is the answer to the form that made it.
+  // Give it the address that says the key was shown, so that a reload or a
+  // return from another page asks for that rather than sending the form
+  // again.
+  function settleAddress() {
+    var modal = document.querySelector('[data-shown-url]');
+    if (modal && window.history && window.history.replaceState) {
+      window.history.replaceState(null, '', modal.dataset.shownUrl);
+    }
+  }
+
+  // A form that acts once (making a key) is sent once, however many times
+  // its button is pressed while the answer is on its way.
+  function sendOnce(form) {
+    var sent = false;
+    form.addEventListener('submit', function (e) {
+      if (sent) {
+        e.preventDefault();
+        return;
+      }
+      sent = true;
+    });
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), setupCopy);
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-once]'), sendOnce);
+    settleAddress();
     guardSecrets();
     focusDialog();
   }
