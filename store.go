@@ -200,6 +200,11 @@ type SessionStore interface {
 	// keep ("" for none), and says how many sessions it ended.
 	DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error)
 	PruneSessions(ctx context.Context, idleBefore time.Time) error
+	// SpendCode records a one-time code (a signature, never a secret) as
+	// used until expires, and reports false when it was already: the
+	// e-mail add-ins' auth codes work once across every node. Codes past
+	// their expiry are forgotten on the way.
+	SpendCode(ctx context.Context, code string, expires, now time.Time) (bool, error)
 }
 
 // FailureStore counts failed logins so that every node shares the cooldown.

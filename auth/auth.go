@@ -82,8 +82,6 @@ type Service struct {
 	auditQ       chan okapi.AuditEntry
 	auditDropped atomic.Int64
 
-	pluginCodes usedCodes
-
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }

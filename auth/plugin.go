@@ -2,11 +2,12 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/okapi-erp/okapi"
@@ -44,36 +45,6 @@ type pluginCode struct {
 	Name      string `json:"name"`
 	Timestamp int64  `json:"timestamp"`
 	UID       int64  `json:"uid"`
-}
-
-// usedCodes remembers the signatures of traded codes until they would have
-// expired anyway, so that a code works once (Odoo's may be traded any
-// number of times within their three minutes). The memory is per process:
-// behind a load balancer the add-in's exchange follows the consent within
-// seconds, and a code replayed on another node is still bounded by its
-// three minutes.
-type usedCodes struct {
-	mu   sync.Mutex
-	seen map[string]time.Time // signature → expiry
-}
-
-// take records sig and reports whether it was new.
-func (u *usedCodes) take(sig string, expires, now time.Time) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.seen == nil {
-		u.seen = make(map[string]time.Time)
-	}
-	for k, exp := range u.seen {
-		if now.After(exp) {
-			delete(u.seen, k)
-		}
-	}
-	if _, ok := u.seen[sig]; ok {
-		return false
-	}
-	u.seen[sig] = expires
-	return true
 }
 
 // CheckPluginKey checks the key an add-in presents on /mail_plugin/*: a key
@@ -163,8 +134,15 @@ func (s *Service) RedeemPluginCode(ctx context.Context, code, ip string) (string
 		return "", nil, ErrInvalidCode
 	}
 	// Spent only once everything else holds, so that a refused code
-	// cannot be used to burn another.
-	if !s.pluginCodes.take(sigPart, expires, now) {
+	// cannot be used to burn another; the database makes it once across
+	// every node (Odoo's codes may be traded any number of times within
+	// their three minutes).
+	spent := sha256.Sum256([]byte(sigPart)) // a spent code's trace is no code
+	fresh, err := s.store.SpendCode(ctx, hex.EncodeToString(spent[:]), expires, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if !fresh {
 		return "", nil, ErrInvalidCode
 	}
 	return s.createKey(ctx, u, KeyRequest{UserID: u.ID, Name: c.Name, Scope: "odoo.plugin." + c.Scope,

@@ -131,3 +131,40 @@ func TestClusterKeyPages(t *testing.T) {
 		t.Fatalf("the balancer used one node only: %d / %d", served[0].Load(), served[1].Load())
 	}
 }
+
+// TestClusterPluginCode trades an e-mail add-in's auth code on node A, then
+// replays it on node B: a code works once across the nodes.
+func TestClusterPluginCode(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	secret := hex.EncodeToString(make([]byte, 32))
+	a := startNode(t, dbURL, secret)
+	b := startNode(t, dbURL, secret)
+	alice, err := a.Auth.CreateUser(context.Background(), nil, auth.UserRequest{Login: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Auth.IssuePluginCode(alice, auth.PluginScope, "Outlook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trade := func(base string) string {
+		t.Helper()
+		body := `{"jsonrpc": "2.0", "method": "call", "params": {"auth_code": "` + code + `"}}`
+		resp, err := http.Post(base+"/mail_plugin/auth/access_token", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return string(out)
+	}
+	if got := trade(a.URL()); !strings.Contains(got, `"access_token"`) {
+		t.Fatalf("node A did not trade the code: %s", got)
+	}
+	if got := trade(b.URL()); !strings.Contains(got, `"Invalid code"`) {
+		t.Fatalf("node B traded the code again: %s", got)
+	}
+	if keys, _ := a.Auth.Keys(context.Background(), nil, alice.ID); len(keys) != 1 {
+		t.Fatalf("alice has %d keys, want 1", len(keys))
+	}
+}

@@ -835,6 +835,24 @@ func (s *Store) PruneSessions(ctx context.Context, idleBefore time.Time) error {
 	})
 }
 
+// SpendCode implements okapi.SessionStore: an insert that a second use of
+// the same code finds taken.
+func (s *Store) SpendCode(ctx context.Context, code string, expires, now time.Time) (bool, error) {
+	var n int64
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM spent_codes WHERE expires_at < ?`, FormatTime(now)); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO spent_codes (code, expires_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING`, code, FormatTime(expires))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
+
 // AddFailures implements okapi.FailureStore, in one transaction.
 func (s *Store) AddFailures(ctx context.Context, n map[string]int, now time.Time, window time.Duration) (map[string]int, error) {
 	out := make(map[string]int, len(n))

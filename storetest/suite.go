@@ -371,6 +371,16 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 			t.Fatalf("claim %d (%s, %s) = %v, %v; want %v", i, c.session, c.form, got, err, c.want)
 		}
 	}
+	// One-time codes: spent once; forgotten once expired.
+	for i, c := range []struct {
+		code    string
+		expires time.Time
+		want    bool
+	}{{"c1", now.Add(time.Minute), true}, {"c1", now.Add(time.Minute), false}, {"c2", now.Add(-time.Minute), true}, {"c2", now.Add(time.Minute), true}} {
+		if got, err := st.SpendCode(ctx, c.code, c.expires, now); err != nil || got != c.want {
+			t.Fatalf("spend %d (%s) = %v, %v; want %v", i, c.code, got, err, c.want)
+		}
+	}
 	// Many requests with the same form at once: exactly one wins.
 	var won atomic.Int64
 	var wg sync.WaitGroup
