@@ -21,6 +21,16 @@ const (
 	maxScopeName    = 128
 )
 
+// KeyExpirationHeader is the header of an answer to a call made with a key
+// that expires, saying when ("2026-12-03 00:00:00 UTC", in
+// KeyExpirationLayout, GitHub's format for its token-expiration header).
+// Odoo sends no such header; clients that do not know it ignore it, and
+// the Go client keeps it (client.Client.KeyExpiration).
+const (
+	KeyExpirationHeader = "Okapi-Key-Expiration"
+	KeyExpirationLayout = "2006-01-02 15:04:05 MST"
+)
+
 // Key is an API key as stored: everything but the secret, which exists only in
 // the answer that creates it. Scope "" means every scope (NULL in Odoo).
 type Key struct {

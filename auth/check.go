@@ -232,6 +232,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 			return 0, false, nil
 		}
 		s.noteUse(g.keyID, ip)
+		noteExpiry(ctx, g.expires)
 		return g.uid, true, nil
 	}
 	s.metrics.CacheHit(false)
@@ -275,6 +276,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 	}
 	s.cache.putGrant(d, grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration}, epoch)
 	s.noteUse(hit.ID, ip)
+	noteExpiry(ctx, hit.Expiration)
 	return hit.UserID, true, nil
 }
 

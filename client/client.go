@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Protocol selects how calls travel.
@@ -81,9 +82,20 @@ type Client struct {
 	http *http.Client
 	ids  atomic.Int64 // JSON-RPC request ids
 
-	mu      sync.Mutex
-	version *VersionInfo
-	uid     int64
+	mu         sync.Mutex
+	version    *VersionInfo
+	uid        int64
+	keyExpires time.Time
+}
+
+// KeyExpiration says when the key expires, as the server last said in an
+// answer (Okapi's Okapi-Key-Expiration header); ok is false until a server
+// has said so — real Odoo never does, and a key that never expires gets no
+// header.
+func (c *Client) KeyExpiration() (t time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.keyExpires, !c.keyExpires.IsZero()
 }
 
 // defaultTransport is shared by every Client without its own HTTPClient, so

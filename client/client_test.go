@@ -371,3 +371,64 @@ func TestFaultParsing(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyExpiration: a call made with a key that expires tells the client
+// when (Okapi-Key-Expiration), over every protocol; a persistent key, a
+// password and a refused call say nothing.
+func TestKeyExpiration(t *testing.T) {
+	s := serverFor(t, 19)
+	ctx := ctxT(t)
+	week, k, err := s.srv.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: s.aliceID, Name: "a week", Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []client.Protocol{client.XMLRPC, client.JSONRPC, client.JSON2} {
+		c := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: week, Protocol: p})
+		if _, ok := c.KeyExpiration(); ok {
+			t.Fatalf("%s: an expiry before any call", p)
+		}
+		if _, err := c.SearchCount(ctx, "res.partner", []any{}); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if got, ok := c.KeyExpiration(); !ok || !got.Equal(k.ExpirationDate) {
+			t.Errorf("%s: key expiration %v, %v; want %v", p, got, ok, k.ExpirationDate)
+		}
+		for what, secret := range map[string]string{"persistent key": s.aliceKey, "password": "alice-pass"} {
+			if p == client.JSON2 && what == "password" {
+				continue // JSON-2 takes keys only
+			}
+			c := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: secret, Protocol: p})
+			if _, err := c.SearchCount(ctx, "res.partner", []any{}); err != nil {
+				t.Fatalf("%s, %s: %v", p, what, err)
+			}
+			if got, ok := c.KeyExpiration(); ok {
+				t.Errorf("%s, %s: told an expiry %v", p, what, got)
+			}
+		}
+	}
+	// On the wire: the header in GitHub's format, and none on a fault.
+	call := func(key string) *http.Response {
+		body, _ := xmlrpc.AppendCall(nil, "execute_kw", "acme", s.aliceID, key, "res.partner", "search_count", []any{[]any{}})
+		resp, err := http.Post(s.url+"/xmlrpc/2/object", "text/xml", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if got, want := call(week).Header.Get("Okapi-Key-Expiration"), k.ExpirationDate.UTC().Format("2006-01-02 15:04:05")+" UTC"; got != want {
+		t.Errorf("header %q, want %q", got, want)
+	}
+	if got := call(strings.Repeat("0", 40)).Header.Get("Okapi-Key-Expiration"); got != "" {
+		t.Errorf("a refused call says %q", got)
+	}
+	// Before 18 keys never expire, and nothing is said.
+	s17 := serverFor(t, 17)
+	c := newClient(t, client.Config{URL: s17.url, DB: "acme", Login: "alice", Key: s17.aliceKey, Protocol: client.XMLRPC})
+	if _, err := c.SearchCount(ctx, "res.partner", []any{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := c.KeyExpiration(); ok {
+		t.Errorf("17: told an expiry %v", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
@@ -52,6 +53,13 @@ func (c *Client) exchange(ctx context.Context, method, path string, header http.
 	}
 	if int64(len(b)) > c.cfg.MaxResponseBytes {
 		return nil, fmt.Errorf("client: %s %s: the answer is larger than %d bytes", method, req.URL, c.cfg.MaxResponseBytes)
+	}
+	if v := resp.Header.Get(okapi.KeyExpirationHeader); v != "" {
+		if t, err := time.Parse(okapi.KeyExpirationLayout, v); err == nil {
+			c.mu.Lock()
+			c.keyExpires = t
+			c.mu.Unlock()
+		}
 	}
 	return &answer{method: method, url: req.URL.String(), status: resp.StatusCode,
 		contentType: resp.Header.Get("Content-Type"), location: resp.Header.Get("Location"), body: b}, nil

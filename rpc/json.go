@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -29,8 +30,21 @@ func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		default:
 			return nil, okapi.Errorf(okapi.ETypeError, "args must be a list")
 		}
-		return h.dispatch(r.Context(), service, method, args, h.cfg.ClientIP(r))
+		ctx, note := auth.WithKeyNote(r.Context())
+		result, err := h.dispatch(ctx, service, method, args, h.cfg.ClientIP(r))
+		if err == nil {
+			setKeyExpiration(w, note)
+		}
+		return result, err
 	})(w, r)
+}
+
+// setKeyExpiration tells the client when the key of the call expires, if
+// it does (okapi.KeyExpirationHeader).
+func setKeyExpiration(w http.ResponseWriter, n *auth.KeyNote) {
+	if !n.Expires.IsZero() {
+		w.Header().Set(okapi.KeyExpirationHeader, n.Expires.UTC().Format(okapi.KeyExpirationLayout))
+	}
 }
 
 // isJSONType reports a JSON-RPC content type.

@@ -48,7 +48,8 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgNoBearer})
 		return
 	}
-	user, err := h.cfg.Auth.CheckBearer(r.Context(), m[1], h.cfg.ClientIP(r))
+	ctx, note := auth.WithKeyNote(r.Context())
+	user, err := h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
 	if err != nil {
 		if auth.IsCooldown(err) {
 			e := okapi.AsError(err)
@@ -92,6 +93,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		h.json2Error(w, &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"})
 		return
 	}
+	setKeyExpiration(w, note)
 	writeJSON(w, http.StatusOK, *out)
 }
 

@@ -81,7 +81,8 @@ func (h *Handler) pluginAuth(fn pluginFunc) http.HandlerFunc {
 			h.pluginRefuse(w, r, http.StatusBadRequest, &okapi.Error{Code: okapi.EBadRequest, Message: "Access token missing"})
 			return
 		}
-		u, err := h.cfg.Auth.CheckPluginKey(r.Context(), token, h.cfg.ClientIP(r))
+		ctx, note := auth.WithKeyNote(r.Context())
+		u, err := h.cfg.Auth.CheckPluginKey(ctx, token, h.cfg.ClientIP(r))
 		switch {
 		case auth.IsCooldown(err):
 			w.Header().Set("Retry-After", strconv.Itoa(okapi.AsError(err).RetryAfter))
@@ -94,6 +95,7 @@ func (h *Handler) pluginAuth(fn pluginFunc) http.HandlerFunc {
 			h.pluginRefuse(w, r, http.StatusInternalServerError, h.wireError(r, err))
 			return
 		}
+		setKeyExpiration(w, note)
 		h.jsonRoute(func(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
 			return fn(r, u, p)
 		})(w, r)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 )
 
@@ -29,11 +30,13 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 		h.writeFault(w, legacy, &okapi.Error{Code: okapi.EException, Message: "malformed XML-RPC request: " + err.Error()})
 		return
 	}
-	result, err := h.dispatch(r.Context(), service, call.Method, call.Params, h.cfg.ClientIP(r))
+	ctx, note := auth.WithKeyNote(r.Context())
+	result, err := h.dispatch(ctx, service, call.Method, call.Params, h.cfg.ClientIP(r))
 	if err != nil {
 		h.writeFault(w, legacy, h.wireError(r, err))
 		return
 	}
+	setKeyExpiration(w, note)
 	out := getBuf()
 	defer putBuf(out)
 	*out, err = xmlrpc.AppendResponse(*out, result)
