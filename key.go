@@ -13,6 +13,11 @@ const (
 	KeyLen      = 2 * KeyBytes
 	KeyIndexLen = 8
 	ScopeRPC    = "rpc"
+	// ScopeRPCRead is a read-only key for the external API: it may call
+	// what reads (search, read, fields_get…) and nothing that writes.
+	// Odoo has no such scope (its keys give all the access of the user,
+	// landscape B.1 #6); real Odoo would refuse such a key on RPC.
+	ScopeRPCRead = "rpc.read"
 	// ScopeMailPlugin is the scope of the keys the Outlook and Gmail
 	// add-ins receive (Odoo's mail_plugin): refused by the RPC paths,
 	// accepted only by the add-ins' routes (/mail_plugin/*).
@@ -99,7 +104,7 @@ func LooksLikeKey(s string) bool {
 // the RPC door (Odoo's "rpc scope does not really exist" rule), anything else
 // only its own.
 func ScopeMatches(stored, want string) bool {
-	return stored == "" || stored == want
+	return stored == "" || stored == want || stored == ScopeRPCRead && want == ScopeRPC
 }
 
 // ValidKeyName checks a key's name: required, printable, bounded.

@@ -19,6 +19,21 @@ type User struct {
 	Groups     []int64
 	CreateDate time.Time
 	WriteDate  time.Time
+	// ReadOnly: this copy of the user acts through a read-only key
+	// (ScopeRPCRead), which may read and never write. The copies the
+	// caches hold never have it.
+	ReadOnly bool
+}
+
+// WithReadOnly returns u itself, or a copy limited to reading when
+// readOnly (the caches' user is shared and stays untouched).
+func (u *User) WithReadOnly(readOnly bool) *User {
+	if !readOnly || u == nil {
+		return u
+	}
+	c := *u
+	c.ReadOnly = true
+	return &c
 }
 
 // Internal reports whether the user is an internal user (base.group_user).

@@ -432,3 +432,69 @@ func TestKeyExpiration(t *testing.T) {
 		t.Errorf("17: told an expiry %v", got)
 	}
 }
+
+// TestReadOnlyKey: a key of scope rpc.read reads over every protocol and
+// every write it tries is refused as an access error that names the key
+// as read-only; check_access_rights answers accordingly; nothing changed.
+func TestReadOnlyKey(t *testing.T) {
+	s := serverFor(t, 19)
+	ctx := ctxT(t)
+	ro, _, err := s.srv.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: s.aliceID, Name: "reports", Scope: "rpc.read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: s.aliceKey})
+	id, err := full.Create(ctx, "res.partner", map[string]any{"name": "Read Only Target"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := full.SearchCount(ctx, "res.partner", []any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []client.Protocol{client.XMLRPC, client.JSONRPC, client.JSON2} {
+		c := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: ro, Protocol: p})
+		if uid, err := c.Authenticate(ctx); err != nil || uid != s.aliceID {
+			t.Fatalf("%s: authenticate %d, %v", p, uid, err)
+		}
+		if n, err := c.SearchCount(ctx, "res.partner", []any{}); err != nil || n != before {
+			t.Fatalf("%s: search_count %d, %v", p, n, err)
+		}
+		if recs, err := c.Read(ctx, "res.partner", []int64{id}, "name"); err != nil || len(recs) != 1 {
+			t.Fatalf("%s: read %v, %v", p, recs, err)
+		}
+		if ok, err := c.CheckAccessRights(ctx, "res.partner", "read"); err != nil || !ok {
+			t.Errorf("%s: may not read: %v, %v", p, ok, err)
+		}
+		if ok, err := c.CheckAccessRights(ctx, "res.partner", "create"); err != nil || ok {
+			t.Errorf("%s: check_access_rights create = %v, %v; want false", p, ok, err)
+		}
+		refused := func(what string, err error) {
+			t.Helper()
+			if !client.IsAccessError(err) || !strings.Contains(err.Error(), "This API key is read-only") {
+				t.Errorf("%s: %s: %v, want the read-only access error", p, what, err)
+			}
+		}
+		_, err := c.Create(ctx, "res.partner", map[string]any{"name": "should not exist"})
+		refused("create", err)
+		refused("write", c.Write(ctx, "res.partner", []int64{id}, map[string]any{"name": "renamed"}))
+		refused("unlink", c.Unlink(ctx, "res.partner", []int64{id}))
+		_, err = c.ExecuteKW(ctx, "res.partner", "message_post", []any{[]any{id}}, map[string]any{"body": "hello"})
+		refused("message_post", err)
+	}
+	if n, err := full.SearchCount(ctx, "res.partner", []any{}); err != nil || n != before {
+		t.Fatalf("the partners went from %d to %d (%v)", before, n, err)
+	}
+	if recs, err := full.Read(ctx, "res.partner", []int64{id}, "name"); err != nil || recs[0]["name"] != "Read Only Target" {
+		t.Fatalf("the partner changed: %v, %v", recs, err)
+	}
+	// The key cannot revoke itself either (a write on res.users.apikeys).
+	c := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: ro, Protocol: client.XMLRPC})
+	keys, err := c.SearchRead(ctx, "res.users.apikeys", []any{[]any{"name", "=", "reports"}}, client.SearchOptions{Fields: []string{"name"}})
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("its own key: %v, %v", keys, err)
+	}
+	if err := c.Unlink(ctx, "res.users.apikeys", []int64{keys[0]["id"].(int64)}); !client.IsAccessError(err) {
+		t.Errorf("a read-only key revoked a key: %v", err)
+	}
+}

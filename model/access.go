@@ -50,6 +50,9 @@ func (e *Env) checkAccess(m *Model, op string) error {
 	if e.sudo {
 		return nil
 	}
+	if e.User.ReadOnly && op != opRead {
+		return readOnlyError(m)
+	}
 	for _, g := range e.User.Groups {
 		if p, ok := m.Access[g]; ok && p.allows(op) {
 			return nil
@@ -71,6 +74,12 @@ func (e *Env) checkAccess(m *Model, op string) error {
 	}
 	msg += "\n\nContact your administrator to request access if necessary."
 	return &okapi.Error{Code: okapi.EAccess, Message: msg}
+}
+
+// readOnlyError refuses a change through a read-only key (okapi.ScopeRPCRead).
+func readOnlyError(m *Model) error {
+	return &okapi.Error{Code: okapi.EAccess, Message: fmt.Sprintf("This API key is read-only: it may read '%s' (%s) records, not change them.\n\n"+
+		"Use a key without the read-only scope to make changes.", m.Description, m.Name)}
 }
 
 // canAccess reports whether op is allowed, without an error.

@@ -122,6 +122,11 @@ func (r *Registry) run(ctx context.Context, u *okapi.User, m *Model, meth *Metho
 		// psycopg2's ValueError, and so do both databases here.
 		return nil, okapi.Errorf(okapi.EValueError, "A string literal cannot contain NUL (0x00) characters.")
 	}
+	if meth.Write && u != nil && u.ReadOnly {
+		// Every write checks the access rights, which refuse it; this
+		// refuses it before any transaction, whatever the method does.
+		return nil, readOnlyError(m)
+	}
 	e := &Env{ctx: ctx, reg: r, User: u, Context: odooCtx, now: r.now().UTC()}
 	if !meth.Write {
 		e.q = r.db

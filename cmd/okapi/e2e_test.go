@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/okapi-erp/okapi/internal/proctest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/okapi-erp/okapi/internal/proctest"
 
 	"github.com/okapi-erp/okapi/storetest"
 )
@@ -34,6 +35,24 @@ func TestMain(m *testing.M) {
 func startServer(t *testing.T, env []string, args ...string) *proctest.Server {
 	t.Helper()
 	return proctest.Start(t, binary, "", env, "http", append([]string{"--log-level", "debug"}, args...)...)
+}
+
+// withServer runs fn in parallel once per database, against a running
+// server of an Odoo version; store holds the command line's flags for that
+// database and run runs okapi with them.
+func withServer(t *testing.T, version string, fn func(t *testing.T, srv *proctest.Server, store []string, run func(...string) string)) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			store := []string{"--data", t.TempDir()}
+			if dialect == "postgres" {
+				store = append(store, "--db", storetest.PostgresURL(t))
+			}
+			srv := startServer(t, []string{"OKAPI_ADMIN_PASSWORD=admin"}, append(store, "--odoo-version", version, "--db-name", "acme")...)
+			run := func(args ...string) string { return mustOkapi(t, append(args, store...)...) }
+			fn(t, srv, store, run)
+		})
+	}
 }
 
 // runCLI runs a command-line command and returns stdout, stderr and the
@@ -213,4 +232,49 @@ func TestCommandLine(t *testing.T) {
 			t.Errorf("okapi %s --help: exit %d, %q", strings.Join(sub, " "), code, out)
 		}
 	}
+}
+
+// TestReadOnlyKeyPython: `okapi key create --read-only` gives a key that
+// Python's xmlrpc.client uses to read, and whose writes come back as
+// Fault 4 naming the key as read-only; --read-only with --scope is a usage
+// error.
+func TestReadOnlyKeyPython(t *testing.T) {
+	withServer(t, "17", func(t *testing.T, srv *proctest.Server, store []string, run func(...string) string) {
+		run("user", "create", "--login", "alice", "--password", "alice-pass")
+		key := strings.TrimSpace(run("key", "create", "--login", "alice", "--name", "Power BI", "--read-only"))
+		if list := run("key", "list"); !strings.Contains(list, "rpc.read") {
+			t.Fatalf("key list does not show the scope:\n%s", list)
+		}
+		if _, stderr, code := runCLI(t, "", append([]string{"key", "create", "--login", "alice", "--name", "x", "--read-only", "--scope", "rpc"}, store...)...); code != 2 || !strings.Contains(stderr, "--read-only") {
+			t.Fatalf("--read-only with --scope: exit %d, %q", code, stderr)
+		}
+		cmd := exec.Command("python3", "-c", `
+import sys, xmlrpc.client
+url, key = sys.argv[1], sys.stdin.read()
+uid = xmlrpc.client.ServerProxy(url + "/xmlrpc/2/common").authenticate("acme", "alice", key, {})
+m = xmlrpc.client.ServerProxy(url + "/xmlrpc/2/object")
+print("uid", uid)
+print("count", m.execute_kw("acme", uid, key, "res.partner", "search_count", [[]]))
+print("may create", m.execute_kw("acme", uid, key, "res.partner", "check_access_rights", ["create"], {"raise_exception": False}))
+for method, args in (("create", [{"name": "x"}]), ("write", [[1], {"name": "x"}]), ("unlink", [[1]])):
+    try:
+        m.execute_kw("acme", uid, key, "res.partner", method, args)
+        print(method, "done")
+    except xmlrpc.client.Fault as f:
+        print(method, "fault", f.faultCode, f.faultString.splitlines()[0])
+`, srv.URL)
+		cmd.Stdin = strings.NewReader(key)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("python: %v\n%s", err, out)
+		}
+		got := string(out)
+		for _, want := range []string{"uid 3\n", "may create False\n",
+			"create fault 4 This API key is read-only: it may read 'Contact' (res.partner) records, not change them.\n",
+			"write fault 4 This API key is read-only", "unlink fault 4 This API key is read-only"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("python printed:\n%s\nwant %q", got, want)
+			}
+		}
+	})
 }

@@ -32,6 +32,7 @@ var durations = map[string]int{"1d": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 1
 func newKeyCreateCmd() *cobra.Command {
 	var sf storeFlags
 	var login, name, scope, duration, expires string
+	var readOnly bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API key and print it (only the key, on stdout)",
@@ -40,14 +41,26 @@ func newKeyCreateCmd() *cobra.Command {
 
 Keys expire from Odoo 18 on: --duration 1d|7d|30d|90d|180d|365d|persistent, or
 --expires with an RFC 3339 time. Before 18 keys never expire. The operator may
-choose any duration for anyone; in the web pages users get their groups' limit.`,
+choose any duration for anyone; in the web pages users get their groups' limit.
+
+--read-only makes a key for the external API that may read (search, read,
+search_read, fields_get…) and never create, change or delete: scope "rpc.read".
+Odoo has no such key (its keys carry all the access of their user); a call that
+writes gets an access error naming the key as read-only.`,
 		Example: `  okapi key create --login alice --name "Outlook add-in" > alice.key
   okapi key create --login alice --name "nightly sync" --duration 90d
+  okapi key create --login alice --name "Power BI" --read-only > powerbi.key
   okapi key create --login bot --name plugin --scope odoo.plugin.outlook --expires 2027-01-31T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if name == "" {
 				return usagef("--name is required: it is the only way to identify the key later")
+			}
+			if readOnly {
+				if scope != "" {
+					return usagef("--read-only and --scope cannot be combined: --read-only is the scope %q", okapi.ScopeRPCRead)
+				}
+				scope = okapi.ScopeRPCRead
 			}
 			req := auth.KeyRequest{Name: name, Scope: scope}
 			var err error
@@ -77,6 +90,7 @@ choose any duration for anyone; in the web pages users get their groups' limit.`
 	f.StringVar(&login, "login", "", "owner's login (required)")
 	f.StringVar(&name, "name", "", "what the key is for (required)")
 	f.StringVar(&scope, "scope", "", "limit the key to a scope (empty: every scope, like keys made in the web pages; \"rpc\": the external API)")
+	f.BoolVar(&readOnly, "read-only", false, "a key for the external API that may read and never write (scope \"rpc.read\")")
 	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+)")
 	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
 	return cmd
