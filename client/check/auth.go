@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/client"
 )
 
@@ -281,6 +282,9 @@ func (r *runner) checkRights(ctx context.Context, c *client.Client) {
 	switch {
 	case read && create:
 		r.set(StepRights, OK, "", "an internal user: may read and create contacts", nil, nil)
+	case read && r.readOnlyKey(ctx):
+		r.set(StepRights, OK, "", "a read-only key (scope "+okapi.ScopeRPCRead+"): may read contacts, and change nothing", []string{
+			"Every create, write or delete through this key is refused; for a tool that writes, create a key without --read-only"}, nil)
 	case read:
 		r.set(StepRights, Warn, "", "an internal user: may read contacts, but not create them", []string{
 			"Fine for a tool that only reads; otherwise an administrator can give the user the right to create contacts"}, nil)
@@ -288,6 +292,18 @@ func (r *runner) checkRights(ctx context.Context, c *client.Client) {
 		r.set(StepRights, Fail, ClassRights, "an internal user who may not read contacts", nil,
 			[]string{"Ask an administrator to give the user access to Contacts"})
 	}
+}
+
+// readOnlyKey reports whether Okapi says the key is a read-only one (real
+// Odoo has none).
+func (r *runner) readOnlyKey(ctx context.Context) bool {
+	if !r.rep.Server.Okapi {
+		return false
+	}
+	tctx, cancel := r.timeout(ctx)
+	defer cancel()
+	st, err := r.newClient(client.XMLRPC, r.key.candidate).KeyStatus(tctx)
+	return err == nil && st.Status == client.KeyValid && st.Scope == okapi.ScopeRPCRead
 }
 
 func yesNo(b bool) string {

@@ -125,6 +125,7 @@ func TestConnectOkapi(t *testing.T) {
 			run("key", "revoke", "--login", "alice", "--name", "old laptop")
 			scoped := key("--login", "alice", "--name", "outlook", "--scope", "odoo.plugin.outlook")
 			portal := key("--login", "pat", "--name", "portal")
+			readOnly := key("--login", "alice", "--name", "reports", "--read-only")
 			p := okapi.MustProfile(v)
 			version := fmt.Sprintf("Okapi, playing Odoo %d.0", v)
 			if v == 18 {
@@ -156,6 +157,9 @@ func TestConnectOkapi(t *testing.T) {
 					want: append([]string{`the key belongs to "bob", not "alice"`, `refused: the key "bob's key" belongs to the user "bob"`}, guide...)},
 				{name: "revoked key", key: revoked, code: 8,
 					want: append([]string{`✓ Login              "alice" exists, and the key is theirs`, `refused: the key "old laptop" was revoked (deleted) on 20`}, guide...)},
+				{name: "read-only key", key: readOnly, code: 0,
+					want:    []string{"✓ Rights             a read-only key (scope rpc.read): may read contacts, and change nothing", "without --read-only", "OK:"},
+					notWant: []string{"!", "✗"}},
 				{name: "scoped key", key: scoped, code: 8, want: []string{`limited to the scope "odoo.plugin.outlook"`, guide[0]}},
 				{name: "unknown key", key: strings.Repeat("0", 40), code: 7, want: []string{"refused: this server does not know the key", guide[0]}},
 				{name: "wrong database", key: good, db: "acem", code: 5,
