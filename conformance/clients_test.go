@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
 )
@@ -21,16 +22,8 @@ import (
 func startOkapi(t *testing.T, dialect string, version int) (*server.Server, string) {
 	t.Helper()
 	opt := storetest.Options(t, dialect)
-	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL,
+	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBURL: opt.URL,
 		DBName: "acme", Version: version, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
 	ctx := context.Background()
 	u, err := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass", Name: "Alice"})
 	if err != nil {

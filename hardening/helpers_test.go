@@ -24,6 +24,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 	"github.com/okapi-erp/okapi/server"
@@ -90,20 +91,7 @@ func startNode(t *testing.T, dialect string, opts nodeOptions) *node {
 	for _, p := range opts.trusted {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(p))
 	}
-	s, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := s.Listen(); err != nil {
-		s.Close()
-		t.Fatalf("Listen: %v", err)
-	}
-	go s.Serve()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
+	s := servertest.Start(t, cfg)
 	return &node{t: t, s: s, url: s.URL(), dialect: dialect, opts: opts}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
@@ -20,17 +21,8 @@ import (
 // startNode starts one node on the shared PostgreSQL database.
 func startNode(t *testing.T, url, secret string) *server.Server {
 	t.Helper()
-	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DBURL: url, DBName: "acme",
+	return servertest.Start(t, server.Config{DataDir: t.TempDir(), DBURL: url, DBName: "acme",
 		Version: 19, Secret: secret, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	return s
 }
 
 // searchCount calls execute_kw search_count over XML-RPC; it returns the

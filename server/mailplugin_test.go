@@ -19,6 +19,8 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/servertest"
+	"github.com/okapi-erp/okapi/internal/testclock"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
 )
@@ -41,30 +43,12 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// testClock is a settable clock shared by the server and the test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // pluginEnv is a running server and a browser for the add-in scenarios.
 type pluginEnv struct {
 	t     *testing.T
 	s     *server.Server
 	url   string
-	clock *testClock
+	clock *testclock.Clock
 	log   *lockedBuffer
 	// prefix is the version's own prefix of the add-in routes.
 	prefix string
@@ -73,24 +57,11 @@ type pluginEnv struct {
 func newPluginEnv(t *testing.T, dialect string, version int) *pluginEnv {
 	t.Helper()
 	opt := storetest.Options(t, dialect)
-	e := &pluginEnv{t: t, clock: &testClock{t: time.Now().UTC()}, log: &lockedBuffer{}}
+	e := &pluginEnv{t: t, clock: testclock.New(time.Now()), log: &lockedBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL,
+	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBURL: opt.URL,
 		Version: version, DBName: "okapi", AdminPassword: "admin", Log: logger, Now: e.clock.Now,
 		Cooldown: &auth.Cooldown{After: 5, Duration: time.Minute, PerLogin: true}})
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := s.Listen(); err != nil {
-		s.Close()
-		t.Fatalf("Listen: %v", err)
-	}
-	go s.Serve()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
 	e.s, e.url = s, s.URL()
 	e.prefix = okapi.MustProfile(version).MailPluginPrefixes()[0]
 	return e

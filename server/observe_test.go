@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
@@ -29,16 +30,8 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 // anyone but a logged-in administrator.
 func TestObservability(t *testing.T) {
 	opt := storetest.Options(t, "sqlite")
-	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBName: "acme",
+	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBName: "acme",
 		Version: 19, AdminPassword: "admin", Cooldown: &auth.Cooldown{}, Pprof: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	defer s.Shutdown(context.Background())
 	ctx := context.Background()
 	u, _ := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	key, _, _ := s.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: u.ID, Name: "k"})

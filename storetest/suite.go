@@ -12,6 +12,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/testclock"
 	"github.com/okapi-erp/okapi/secret"
 	"github.com/okapi-erp/okapi/sqldb"
 )
@@ -642,7 +643,7 @@ func testImportedKey(t *testing.T, st *sqldb.Store) {
 }
 
 func testPolicy18(t *testing.T, st *sqldb.Store) {
-	clock := newClock(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
+	clock := testclock.New(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
 	s := newService(t, st, 18, clock.Now)
 	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	admin, _ := s.User(ctx, okapi.AdminID)
@@ -691,7 +692,7 @@ func testPolicy18(t *testing.T, st *sqldb.Store) {
 	if _, err := s.CheckUID(ctx, alice.ID, key, ""); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(48 * time.Hour)
+	clock.Advance(48 * time.Hour)
 	if _, err := s.CheckUID(ctx, alice.ID, key, ""); !errors.Is(err, okapi.ErrAccessDenied) {
 		t.Fatalf("expired cached key: %v", err)
 	}
@@ -769,7 +770,7 @@ func testConcurrent(t *testing.T, st *sqldb.Store) {
 }
 
 func testKeyStatus(t *testing.T, st *sqldb.Store) {
-	clock := newClock(time.Now().UTC())
+	clock := testclock.New(time.Now().UTC())
 	s := newService(t, st, 18, clock.Now)
 	alice, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	bob, _ := s.CreateUser(ctx, nil, auth.UserRequest{Login: "bob"})
@@ -807,24 +808,8 @@ func testKeyStatus(t *testing.T, st *sqldb.Store) {
 	check("archived user", "bob", bobs, auth.StateArchivedUser, "bob")
 	check("unknown", "alice", strings.Repeat("a", 40), auth.StateUnknown, "")
 	check("not a key", "alice", valid+" ", auth.StateNotAKey, "")
-	clock.Add(72 * time.Hour)
+	clock.Advance(72 * time.Hour)
 	check("expired", "alice", short, auth.StateExpired, "alice")
 	s.CleanupExpired(ctx)
 	check("expired and cleaned up", "alice", short, auth.StateExpired, "alice")
 }
-
-// clock is a test clock that the service's background work may read while
-// the test moves it.
-type clock struct{ ns atomic.Int64 }
-
-func newClock(t time.Time) *clock {
-	c := &clock{}
-	c.ns.Store(t.UnixNano())
-	return c
-}
-
-// Now is the clock's time.
-func (c *clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Add moves the clock.
-func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/testclock"
 	"github.com/okapi-erp/okapi/web"
 )
 
@@ -288,7 +289,7 @@ func TestRequireAdmin(t *testing.T) {
 
 func TestIdentityCheckExpires(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now())
 	e := newEnv(t, 18, envOptions{clock: clk})
 	c := e.client()
 	c.login(userLogin, userPassword)

@@ -14,12 +14,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/testclock"
 	"github.com/okapi-erp/okapi/server"
 )
 
@@ -29,24 +29,6 @@ const (
 	userLogin, userPassword   = "mia", "mia-Secret-42"
 	userName                  = "Mia Wallace"
 )
-
-// clock is a settable time source shared by the server and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a running Okapi for one test.
 type env struct {
@@ -59,7 +41,7 @@ type env struct {
 
 // options of newEnv.
 type envOptions struct {
-	clock *clock
+	clock *testclock.Clock
 	// wrap, when set, puts a handler in front of the server's (served by
 	// httptest instead of the server's own listener).
 	wrap func(http.Handler) http.Handler
