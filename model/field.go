@@ -157,6 +157,9 @@ func (f *Field) writeValue(v any) (any, error) {
 		if len(s) > maxTextBytes {
 			return nil, okapi.Errorf(okapi.EValidation, "The value of the field '%s' (%s) is too long.", f.String, f.Name)
 		}
+		if f.Type == HTML {
+			s = sanitizeHTML(s)
+		}
 		if f.Type == Selection && len(f.Choices) > 0 && !f.hasChoice(s) {
 			return nil, okapi.Errorf(okapi.EValueError, "Wrong value for %s.%s: '%s'", f.model.Name, f.Name, s)
 		}

@@ -300,3 +300,63 @@ func TestCRUDAndRights(t *testing.T) {
 		})
 	}
 }
+
+// TestHTMLSanitized: HTML fields keep formatting and lose what would run in
+// a reader's browser, on create, write and message_post alike; plain text
+// reads back unchanged.
+func TestHTMLSanitized(t *testing.T) {
+	for _, d := range storetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, d, 18)
+			hostile := `<p onclick="steal()">Hi <b>there</b><script>alert(1)</script>` +
+				`<a href="javascript:alert(2)">x</a> <a href="https://example.com/">site</a><img src=x onerror="alert(3)">` +
+				`<iframe src="https://evil.example/"></iframe><style>body{display:none}</style></p>`
+			read := func(model, field string, id int64) string {
+				t.Helper()
+				res, err := f.reg.Execute(ctx, f.admin, model, "read", []any{[]any{id}}, map[string]any{"fields": []any{field}})
+				if err != nil || len(res.([]okapi.Struct)) != 1 {
+					t.Fatalf("read %s %d: %v, %v", model, id, res, err)
+				}
+				v, _ := res.([]okapi.Struct)[0].Get(field)
+				s, _ := v.(string)
+				return s
+			}
+			check := func(what, got string) {
+				t.Helper()
+				for _, want := range []string{"Hi ", "<b>there</b>", `href="https://example.com/"`, ">site</a>"} {
+					if !strings.Contains(got, want) {
+						t.Errorf("%s lost %q: %s", what, want, got)
+					}
+				}
+				for _, bad := range []string{"<script", "alert(", "onclick", "onerror", "javascript:", "<iframe", "<style", "display:none"} {
+					if strings.Contains(got, bad) {
+						t.Errorf("%s kept %q: %s", what, bad, got)
+					}
+				}
+			}
+			id, err := f.reg.Execute(ctx, f.alice, "res.partner", "create", []any{map[string]any{"name": "Html", "comment": hostile}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("create", read("res.partner", "comment", id.(int64)))
+			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "write", []any{[]any{f.ids["acme"]}, map[string]any{"comment": hostile}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			check("write", read("res.partner", "comment", f.ids["acme"]))
+			msg, err := f.reg.Execute(ctx, f.alice, "res.partner", "message_post", []any{[]any{f.ids["acme"]}}, map[string]any{"body": hostile})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("message_post", read("mail.message", "body", msg.(int64)))
+			for _, plain := range []string{"Tom & Jerry", "50% off; call 555-0100", "<p>50% discount_code</p>"} {
+				if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "write", []any{[]any{f.ids["acme"]}, map[string]any{"comment": plain}}, nil); err != nil {
+					t.Fatal(err)
+				}
+				if got := read("res.partner", "comment", f.ids["acme"]); got != plain {
+					t.Errorf("%q read back as %q", plain, got)
+				}
+			}
+		})
+	}
+}
