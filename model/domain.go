@@ -620,7 +620,7 @@ func (c *compiler) scalar(col string, f *Field, op string, value any, leaf []any
 		base := strings.TrimPrefix(op, "not ")
 		pattern := s
 		if base == "like" || base == "ilike" {
-			pattern = "%" + escapeLike(s) + "%"
+			pattern = "%" + EscapeLike(s) + "%"
 		}
 		if len(pattern) > maxLikePattern {
 			return domainTerm{}, okapi.Errorf(okapi.EValueError, "The %s pattern on %s.%s is too long (at most %d bytes).", op, c.model.Name, f.Name, maxLikePattern)
@@ -660,8 +660,9 @@ func likeValue(v any) (string, bool) {
 	return "", false
 }
 
-// escapeLike makes a value match literally inside a LIKE pattern.
-func escapeLike(s string) string {
+// EscapeLike makes a value match literally inside a LIKE pattern (and in
+// the domain operators like, ilike, =like, =ilike).
+func EscapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }

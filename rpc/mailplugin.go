@@ -9,6 +9,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/model"
 )
 
 // The routes of Odoo's mail_plugin (and crm_mail_plugin's lead route) that
@@ -150,7 +151,7 @@ func (h *Handler) pluginPartnerGet(r *http.Request, u *okapi.User, p map[string]
 	if id := intParam(p, "partner_id"); id > 0 {
 		domain = []any{[]any{"id", "=", id}}
 	} else if email != "" {
-		domain = []any{[]any{"email", "=ilike", likeLiteral(strings.TrimSpace(email))}}
+		domain = []any{[]any{"email", "=ilike", model.EscapeLike(strings.TrimSpace(email))}}
 	}
 	var partner okapi.Struct
 	if domain != nil {
@@ -287,7 +288,7 @@ func (h *Handler) pluginCompanyOfDomain(ctx context.Context, u *okapi.User, emai
 	if at < 0 || at == len(email)-1 {
 		return none, nil
 	}
-	domain := []any{[]any{"is_company", "=", true}, []any{"email", "=ilike", "%@" + likeLiteral(strings.TrimSpace(email[at+1:]))}}
+	domain := []any{[]any{"is_company", "=", true}, []any{"email", "=ilike", "%@" + model.EscapeLike(strings.TrimSpace(email[at+1:]))}}
 	recs, err := h.pluginSearch(ctx, u, "res.partner", domain, partnerFields, 1)
 	if err != nil || len(recs) == 0 {
 		return none, err
@@ -330,7 +331,7 @@ func (h *Handler) pluginFindPartners(ctx context.Context, u *okapi.User, query a
 			return []any{}, nil
 		}
 		if strings.Contains(q, "@") && !strings.ContainsAny(q, " \t") {
-			domain = []any{[]any{"email", "=ilike", likeLiteral(q)}}
+			domain = []any{[]any{"email", "=ilike", model.EscapeLike(q)}}
 		} else {
 			domain = []any{"|", "|", []any{"name", "ilike", q}, []any{"ref", "=", q}, []any{"email", "ilike", q}}
 		}
@@ -340,7 +341,7 @@ func (h *Handler) pluginFindPartners(ctx context.Context, u *okapi.User, query a
 				if len(domain) > 0 {
 					domain = append([]any{"|"}, domain...)
 				}
-				domain = append(domain, []any{"email", "=ilike", likeLiteral(strings.TrimSpace(s))})
+				domain = append(domain, []any{"email", "=ilike", model.EscapeLike(strings.TrimSpace(s))})
 			}
 		}
 		if len(domain) == 0 {
@@ -514,10 +515,4 @@ func intParam(p map[string]any, name string) int64 {
 		}
 	}
 	return 0
-}
-
-// likeLiteral escapes a text for an =ilike pattern, so that an address's
-// "_" or "%" matches only itself.
-func likeLiteral(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
