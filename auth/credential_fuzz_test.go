@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/okapi-erp/okapi/internal/codectest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,7 +117,7 @@ func FuzzCredential(f *testing.F) {
 // recordedSecrets returns the secrets that the recordings of real Odoo
 // present (key placeholders and passwords), as seeds.
 func recordedSecrets(f *testing.F) []string {
-	files, _ := filepath.Glob(filepath.Join("../../shared/conformance", "*", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(codectest.ConformanceDir(), "*", "*.json"))
 	seen := map[string]bool{}
 	var out []string
 	strRE := regexp.MustCompile(`<string>([^<]{0,64})</string>`)

@@ -7,7 +7,7 @@ import (
 )
 
 // Bodies recorded from Python's xmlrpc.client talking to Odoo 19
-// (/work/shared/conformance/19.0), key replaced by a placeholder.
+// (testdata/odoo/19.0), key replaced by a placeholder.
 const (
 	recordedAuthenticateRequest = "<?xml version='1.0'?>\n<methodCall>\n<methodName>authenticate</methodName>\n<params>\n<param>\n<value><string>anchor</string></value>\n</param>\n<param>\n<value><string>alice</string></value>\n</param>\n<param>\n<value><string><KEY_ALICE></string></value>\n</param>\n<param>\n<value><struct>\n</struct></value>\n</param>\n</params>\n</methodCall>\n"
 	recordedSearchReadRequest   = "<?xml version='1.0'?>\n<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n<param>\n<value><string>anchor</string></value>\n</param>\n<param>\n<value><int>5</int></value>\n</param>\n<param>\n<value><string><KEY_ALICE></string></value>\n</param>\n<param>\n<value><string>res.partner</string></value>\n</param>\n<param>\n<value><string>search_read</string></value>\n</param>\n<param>\n<value><array><data>\n<value><array><data>\n</data></array></value>\n</data></array></value>\n</param>\n<param>\n<value><struct>\n<member>\n<name>fields</name>\n<value><array><data>\n<value><string>name</string></value>\n<value><string>email</string></value>\n</data></array></value>\n</member>\n<member>\n<name>limit</name>\n<value><int>5</int></value>\n</member>\n<member>\n<name>order</name>\n<value><string>id</string></value>\n</member>\n</struct></value>\n</param>\n</params>\n</methodCall>\n"

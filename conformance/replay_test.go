@@ -1,5 +1,5 @@
 // Package conformance replays every request/answer pair recorded against real
-// Odoo 18.0 and 19.0 (../shared/conformance) against Okapi started with the
+// Odoo 18.0 and 19.0 (testdata/odoo) against Okapi started with the
 // matching profile, after setting up the same users and keys, and compares
 // the outcomes with the rules of the recordings' README. Where Okapi is
 // deliberately stricter or cleaner than Odoo, the case is listed in
@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/okapi-erp/okapi/internal/codectest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -32,7 +33,7 @@ import (
 )
 
 // Recordings is where the recorded cases live.
-var Recordings = filepath.Join("..", "..", "shared", "conformance")
+var Recordings = codectest.ConformanceDir()
 
 // deviation is a case where Okapi answers differently from Odoo on purpose.
 type deviation struct {

@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/okapi-erp/okapi/internal/codectest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 
 // fuzzConformanceDir holds the recordings of real Odoo that seed the
 // fuzzers.
-const fuzzConformanceDir = "../../shared/conformance"
+var fuzzConformanceDir = codectest.ConformanceDir()
 
 // recordedSearches returns the domains and orders of every search the
 // recordings of real Odoo make, over XML-RPC, JSON-RPC and JSON-2, as JSON.

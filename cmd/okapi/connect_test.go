@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/okapi-erp/okapi/internal/codectest"
 	"github.com/okapi-erp/okapi/internal/proctest"
 	"io"
 	"net"
@@ -333,9 +334,9 @@ func TestGuide(t *testing.T) {
 }
 
 // The replay: a local server that answers each request with the answer
-// real Odoo gave to the same request, as recorded in ../shared/conformance.
+// real Odoo gave to the same request, as recorded in testdata/odoo.
 
-const recordings = "../../../shared/conformance"
+var recordings = codectest.ConformanceDir()
 
 type recording struct {
 	Case    string `json:"case"`

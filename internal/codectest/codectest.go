@@ -326,8 +326,8 @@ func FirstDiff(got, want string) string {
 	return fmt.Sprintf("first difference at byte %d:\n got: %q\nwant: %q", i, got[lo:min(len(got), i+60)], want[lo:min(len(want), i+60)])
 }
 
-// Recording is one request/answer pair recorded against real Odoo in
-// ../shared/conformance.
+// Recording is one request/answer pair recorded against real Odoo, kept in
+// testdata/odoo.
 type Recording struct {
 	Name    string // e.g. 19.0/jsonrpc_common_version.json
 	Request struct {
@@ -354,11 +354,11 @@ func (r Recording) ContentType() string {
 	return ""
 }
 
-// ConformanceDir is where the recordings are: ../shared/conformance next to
-// the repository. CI has it too, so its absence is a failure, not a skip.
+// ConformanceDir is where the recordings are: testdata/odoo at the top of
+// the repository (see its README). Its absence is a failure, not a skip.
 func ConformanceDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "conformance")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "odoo")
 }
 
 var keyPlaceholder = regexp.MustCompile(`<KEY_[A-Z0-9_]+>`)
@@ -370,14 +370,22 @@ func RealKey(placeholder []byte) []byte {
 	return []byte(hex.EncodeToString(sum[:]))
 }
 
-// LoadRecordings reads every recording (18.0 and 19.0) whose file name
+// CodecVersions are the recorded versions whose bytes the codecs' golden
+// tests and fuzzers hold the encoders to.
+var CodecVersions = []string{"18.0", "19.0"}
+
+// LoadRecordings reads every recording of CodecVersions whose file name
 // starts with prefix, key placeholders in the bodies replaced by RealKey.
 func LoadRecordings(t testing.TB, prefix string) []Recording {
 	t.Helper()
 	dir := ConformanceDir()
-	files, err := filepath.Glob(filepath.Join(dir, "*", prefix+"*.json"))
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, ver := range CodecVersions {
+		found, err := filepath.Glob(filepath.Join(dir, ver, prefix+"*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, found...)
 	}
 	if len(files) == 0 {
 		t.Fatalf("no recordings %s* under %s", prefix, dir)
