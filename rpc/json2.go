@@ -81,7 +81,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			params = obj
 		}
 	}
-	result, err := h.cfg.Models.ExecuteNamed(r.Context(), user, r.PathValue("model"), r.PathValue("method"), params)
+	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, r.PathValue("model"), r.PathValue("method"), params)
 	if err != nil {
 		h.json2Error(w, h.wireError(r, err))
 		return

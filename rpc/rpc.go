@@ -9,6 +9,7 @@
 package rpc
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -28,10 +29,27 @@ type Sessions interface {
 	EndSession(w http.ResponseWriter, r *http.Request)
 }
 
+// Executor runs the model calls of the external API (execute_kw, execute,
+// JSON-2) once the request is decoded and its credential checked. It is the
+// one seam between serving Odoo's protocols and doing the work: the local
+// model registry (okapi serve) or an upstream Odoo (okapi gateway).
+type Executor interface {
+	// Execute runs model.method(*args, **kwargs), as execute_kw binds them.
+	Execute(ctx context.Context, u *okapi.User, model, method string, args []any, kwargs map[string]any) (any, error)
+	// ExecuteNamed runs a JSON-2 call: named arguments, ids among them.
+	ExecuteNamed(ctx context.Context, u *okapi.User, model, method string, params map[string]any) (any, error)
+}
+
+var _ Executor = (*model.Registry)(nil)
+
 // Config is what the RPC layer needs.
 type Config struct {
-	Auth     *auth.Service
-	Models   *model.Registry
+	Auth *auth.Service
+	// Models is the local model registry: the session endpoints and the
+	// add-in routes work on it.
+	Models *model.Registry
+	// Exec runs the external API's model calls; Models when nil.
+	Exec     Executor
 	Profile  *okapi.Profile
 	DBName   string
 	Log      *slog.Logger
@@ -54,6 +72,9 @@ type Handler struct {
 func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Exec == nil {
+		cfg.Exec = cfg.Models
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }

@@ -199,7 +199,7 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 	} else {
 		args = params[5:]
 	}
-	return h.cfg.Models.Execute(ctx, user, model, meth, args, kwargs)
+	return h.cfg.Exec.Execute(ctx, user, model, meth, args, kwargs)
 }
 
 func toUID(v any) (int64, bool) {
