@@ -159,6 +159,18 @@ func (s *Server) Stop() {
 	s.cmd.Wait()
 }
 
+// Wait waits up to timeout for the server to exit by itself (after a
+// signal the test sent) and returns its exit status, or -1 on timeout.
+func (s *Server) Wait(timeout time.Duration) int {
+	select {
+	case <-s.done:
+	case <-time.After(timeout):
+		return -1
+	}
+	s.cmd.Wait()
+	return s.cmd.ProcessState.ExitCode()
+}
+
 // Kill ends the server with SIGKILL: no shutdown, no deferred function, no
 // flush; whatever the kernel has of its files is what remains.
 func (s *Server) Kill() {
