@@ -107,7 +107,7 @@ writes gets an access error naming the key as read-only.`,
 	cmd.MarkFlagRequired("login")
 	f.StringVar(&scope, "scope", "", "limit the key to a scope (empty: every scope, like keys made in the web pages; \"rpc\": the external API)")
 	f.BoolVar(&readOnly, "read-only", false, "a key for the external API that may read and never write (scope \"rpc.read\")")
-	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+)")
+	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+; without it or --expires: persistent)")
 	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
 	return cmd
 }
