@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -69,8 +68,12 @@ Exits non-zero if the run could not start or any answer was wrong.`,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true, // a failed run is not a usage error
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(bench.Calls, cfg.Call) {
-				return usagef("--call must be one of %s, not %q", strings.Join(bench.Calls, ", "), cfg.Call)
+			// The flags' values first (the key is read next), so that a
+			// value that cannot be run is a usage error, exit status 2.
+			probe := cfg
+			probe.URL, probe.Key = args[0], "read next"
+			if err := bench.Check(probe); err != nil {
+				return usageError{err.Error()}
 			}
 			key, err := readBenchKey(keyFile, keyArg, cmd.InOrStdin())
 			if err != nil {

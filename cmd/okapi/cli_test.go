@@ -108,8 +108,10 @@ func TestInvalidFlagValue(t *testing.T) {
 		call{[]string{"key", "create", "--name", "x"}, `required flag(s) "login" not set`},
 		call{[]string{"user", "archive"}, `required flag(s) "login" not set`},
 		call{[]string{"audit", "export", "--since", "last week"}, "--since must be"},
-		call{[]string{"bench", "http://127.0.0.1:1", "--call", "write", "--key-file", "k"}, `--call must be one of`},
-		call{[]string{"bench", "http://127.0.0.1:1", "--key", strings.Repeat("a", 40)}, `--key only accepts "-"`},
+		call{[]string{"bench", "http://127.0.0.1:1", "--call", "write", "--key-file", "k"}, `bench: unknown call "write"`},
+		call{[]string{"bench", "http://127.0.0.1:1", "--call", "json2", "-c", "-1", "--key-file", "k"}, "bench: concurrency -1 out of range"},
+		call{[]string{"bench", "ftp://127.0.0.1:1", "--call", "json2", "--key-file", "k"}, "scheme must be http or https"},
+		call{[]string{"bench", "http://127.0.0.1:1", "--call", "json2", "--key", strings.Repeat("a", 40)}, `--key only accepts "-"`},
 	)
 	dir := t.TempDir()
 	for _, c := range calls {
