@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
@@ -281,4 +282,68 @@ func (s *Service) RevokeDevices(ctx context.Context, actor *okapi.User, uid, id 
 			Detail: strconv.FormatInt(n, 10) + " trusted device(s)"})
 	}
 	return n, nil
+}
+
+// pendingAge is how long the second login step waits for its code after
+// the password was right.
+const pendingAge = 10 * time.Minute
+
+// PendingLogin returns the token that carries u from the password to the
+// second step (Odoo's session pre_uid): signed under the server secret and
+// valid ten minutes, so that any node can take the code without a session
+// in between, and nothing but the code step accepts it.
+func (s *Service) PendingLogin(u *okapi.User) string {
+	nonce, _ := okapi.GenerateKey()
+	msg := strconv.FormatInt(u.ID, 10) + "." + strconv.FormatInt(s.now().Add(pendingAge).Unix(), 10) + "." + nonce[:16]
+	return msg + "." + base64URL(s.hasher.Sign("totp pending login", []byte(msg)))
+}
+
+// PendingUser returns the user of a PendingLogin token still valid, who
+// must still be active and have 2FA on; okapi.ErrAccessDenied otherwise.
+func (s *Service) PendingUser(ctx context.Context, token string) (*okapi.User, error) {
+	i := strings.LastIndexByte(token, '.')
+	if i < 0 || len(token) > 200 {
+		return nil, okapi.ErrAccessDenied
+	}
+	msg, sig := token[:i], token[i+1:]
+	if !s.hasher.VerifySignature("totp pending login", []byte(msg), unbase64URL(sig)) {
+		return nil, okapi.ErrAccessDenied
+	}
+	parts := strings.Split(msg, ".")
+	if len(parts) != 3 {
+		return nil, okapi.ErrAccessDenied
+	}
+	uid, err1 := strconv.ParseInt(parts[0], 10, 64)
+	until, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || s.now().Unix() > until {
+		return nil, okapi.ErrAccessDenied
+	}
+	u, err := s.User(ctx, uid)
+	if err != nil || !u.Active || !u.TOTP {
+		return nil, okapi.ErrAccessDenied
+	}
+	return u, nil
+}
+
+// SetupFromToken draws the activation dialog again for the secret an open
+// dialog carries (after a wrong code, the same QR code stays on screen).
+func (s *Service) SetupFromToken(u *okapi.User, token, issuer string) (*TOTPSetup, error) {
+	plain, err := s.sealer().Open(token, sealPending, u.ID)
+	secret, _, ok := strings.Cut(plain, "|")
+	if err != nil || !ok {
+		return nil, okapi.Errorf(okapi.EUser, msgTOTPSetupStale)
+	}
+	uri := totp.URI(issuer, u.Login, secret)
+	qr, err := totp.QR(uri, 200)
+	if err != nil {
+		return nil, err
+	}
+	return &TOTPSetup{Secret: totp.Group(secret), URI: uri, QR: qr, Token: token}, nil
+}
+
+func base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func unbase64URL(s string) []byte {
+	b, _ := base64.RawURLEncoding.DecodeString(s)
+	return b
 }
