@@ -348,7 +348,8 @@ func testTOTP(t *testing.T, dialect string, version int) {
 
 	// Turned on by another process (the command line): the running
 	// server refuses the password as soon as the change feed tells it.
-	if _, err := e.op.EnableTOTPSecret(ctx, alice.ID, "acme"); err != nil {
+	uri, err := e.op.EnableTOTPSecret(ctx, alice.ID, "acme")
+	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -358,6 +359,22 @@ func testTOTP(t *testing.T, dialect string, version int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 		e.rpcPaths("alice", key, alice.ID) // a success clears the cooldown count
+	}
+
+	// Wrong codes count towards the cooldown (Odoo's 5 failures, 60 s):
+	// the sixth try is not even evaluated, the right code included.
+	u, _ := url.Parse(uri)
+	secret = u.Query().Get("secret")
+	b5 := e.fresh(t, pw)
+	for range 5 {
+		e.codeStep(b5, wrongCode(t, secret, e.clock.Now()), false)
+	}
+	if _, _, page := e.codeStep(b5, mustCode(t, secret, e.clock.Now()), false); !strings.Contains(page, okapi.MsgCooldown) {
+		t.Fatal("the right code was taken after five wrong ones, during the cooldown")
+	}
+	e.clock.Advance(61 * time.Second)
+	if st, _, _ := e.codeStep(b5, mustCode(t, secret, e.clock.Now()), false); st != http.StatusSeeOther {
+		t.Fatalf("the right code after the cooldown: %d", st)
 	}
 }
 
