@@ -115,7 +115,7 @@ func (s *Service) EnableTOTP(ctx context.Context, u *okapi.User, token, code, ip
 	case err != nil:
 		return err
 	}
-	return s.storeTOTP(ctx, nil, u, secret, step, ip)
+	return s.storeTOTP(ctx, u.ID, u, secret, step, ip)
 }
 
 // EnableTOTPSecret turns 2FA on for uid with a new secret, without a code:
@@ -130,18 +130,17 @@ func (s *Service) EnableTOTPSecret(ctx context.Context, uid int64, issuer string
 		return "", okapi.Errorf(okapi.EUser, MsgTOTPAlready)
 	}
 	secret := totp.NewSecret()
-	if err := s.storeTOTP(ctx, nil, u, secret, 0, ""); err != nil {
+	if err := s.storeTOTP(ctx, 0, u, secret, 0, ""); err != nil {
 		return "", err
 	}
 	return totp.URI(issuer, u.Login, secret), nil
 }
 
-func (s *Service) storeTOTP(ctx context.Context, actor, u *okapi.User, secret string, step int64, ip string) error {
+// storeTOTP keeps u's secret, sealed; actor is who turned it on (0: the
+// operator).
+func (s *Service) storeTOTP(ctx context.Context, actor int64, u *okapi.User, secret string, step int64, ip string) error {
 	sealed := s.sealer().Seal(secret, sealStored, u.ID)
-	audit := okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditTOTPEnabled, ActorID: actorID(actor), UserID: u.ID, Login: u.Login, IP: ip}
-	if actor == nil {
-		audit.ActorID = u.ID
-	}
+	audit := okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditTOTPEnabled, ActorID: actor, UserID: u.ID, Login: u.Login, IP: ip}
 	ok, err := s.store.EnableTOTP(ctx, u.ID, sealed, step, audit)
 	if err != nil {
 		return err

@@ -376,6 +376,38 @@ func testTOTP(t *testing.T, dialect string, version int) {
 	if st, _, _ := e.codeStep(b5, mustCode(t, secret, e.clock.Now()), false); st != http.StatusSeeOther {
 		t.Fatalf("the right code after the cooldown: %d", st)
 	}
+
+	// JSON-2 (19) takes the key with 2FA on.
+	if version >= 19 {
+		req, _ := http.NewRequest("POST", e.url+"/json/2/res.partner/search_count", strings.NewReader(`{"domain": []}`))
+		req.Header.Set("Authorization", "bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("JSON-2 with the key and 2FA on: %d", resp.StatusCode)
+		}
+	}
+
+	// The user turns it off themself: the identity check first, once the
+	// last one is older than ten minutes.
+	e.clock.Advance(11 * time.Minute)
+	_, _, page = e.send(b5, "GET", e.prefs+"?tab=security", nil)
+	st, to, _ = e.send(b5, "POST", e.prefs+"/totp/disable", url.Values{"csrf_token": {formToken(t, page)}})
+	if st != http.StatusSeeOther || to != e.prefs+"/identity?do=totp-disable" {
+		t.Fatalf("disable without the identity check: %d → %s", st, to)
+	}
+	_, _, page = e.send(b5, "GET", to, nil)
+	st, to, _ = e.send(b5, "POST", e.prefs+"/identity", url.Values{"csrf_token": {formToken(t, page)}, "do": {"totp-disable"}, "password": {pw}})
+	if st != http.StatusSeeOther || !strings.Contains(to, "done=2fa-off") {
+		t.Fatalf("disable after the identity check: %d → %s", st, to)
+	}
+	if got := e.rpcPaths("alice", pw, alice.ID); got.authenticate != alice.ID {
+		t.Fatalf("password after the user turned 2FA off: %+v", got)
+	}
 }
 
 // fresh is a browser past the password step.

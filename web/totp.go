@@ -40,7 +40,6 @@ type TOTPWords struct {
 	// Enable and Disable are the buttons of the section.
 	Enable, Disable string
 	Toggle          bool // 15: icon toggles labelled "Enable 2FA" / "Disable 2FA"
-	DocLabel        string
 
 	// The activation dialog.
 	DialogTitle string
@@ -76,7 +75,7 @@ func totpWords(v int) TOTPWords {
 		Title: "Two-factor Authentication",
 		Intro: `Two-factor Authentication ("2FA") is a system of double authentication. The first one is done with your password and ` +
 			`the second one with a code you get from a dedicated mobile app. Popular ones include Authy, Google Authenticator or the Microsoft Authenticator.`,
-		Off: "", On: "Your account is protected!", Enable: "Enable 2FA", Disable: "Disable 2FA", DocLabel: "Learn More",
+		On: "Your account is protected!", Enable: "Enable 2FA", Disable: "Disable 2FA",
 		DialogTitle: "Two-Factor Authentication Activation", Steps: true, CannotScan: "Cannot scan it?",
 		CodeHeading: "Enter your six-digit code below", CodeLabel: "Verification Code", CodeHint: "e.g. 123456",
 		Activate: "Activate", Cancel: "Cancel",
@@ -89,7 +88,7 @@ func totpWords(v int) TOTPWords {
 	case v == 14:
 		w.Intro = ""
 		w.Off, w.On = "Two-factor authentication not enabled", "Two-factor authentication enabled"
-		w.Enable, w.Disable, w.DocLabel = "Enable two-factor authentication", "(Disable two-factor authentication)", "What is this?"
+		w.Enable, w.Disable = "Enable two-factor authentication", "(Disable two-factor authentication)"
 		w.DialogTitle, w.Steps = "Enable Two-Factor Authentication", false
 		w.ScanHeading = "Scan this barcode with your app"
 		w.CannotScan = "Or enter the secret code manually:"
