@@ -20,9 +20,10 @@ import (
 // the second step of the login (/web/login/totp). The words and their
 // place follow each version's auth_totp module: views/res_users_views.xml
 // (14: views/user_preferences.xml), wizard/auth_totp_wizard_views.xml and
-// views/templates.xml of 14.0, 15.0 (saas~14.5), 17.0 and 19.0 (16 and 18
-// show 17's words). The rules are in package auth; codes are checked in
-// package totp.
+// views/templates.xml of 14.0, 15.0 (saas~14.5), 17.0 and 19.0, and the
+// login template of 16.0 ("Log in", as 17); 16 and 18 otherwise show 17's
+// words, which their translation templates (auth_totp.pot) share. The
+// rules are in package auth; codes are checked in package totp.
 
 const (
 	// pendingCookie carries the signed token from the password to the code
