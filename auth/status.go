@@ -40,9 +40,6 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 	if !okapi.LooksLikeKey(secretText) {
 		return KeyState{Status: StateNotAKey}, nil
 	}
-	if err := s.limiter.check(ctx, ip, ""); err != nil {
-		return KeyState{}, err
-	}
 	st, err := s.keyState(ctx, secretText)
 	if err != nil {
 		return st, err

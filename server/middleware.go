@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/rpc"
 )
 
@@ -84,7 +85,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 		if log.Enabled(r.Context(), slog.LevelDebug) {
-			log.Debug("request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			log.Debug("request", "id", id, "method", r.Method, "path", okapi.CapIdent(r.URL.Path), "status", sw.status,
 				"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 		}
 	})
@@ -99,7 +100,7 @@ func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic serving a request", "id", RequestID(r.Context()), "path", r.URL.Path,
+				log.Error("panic serving a request", "id", RequestID(r.Context()), "path", okapi.CapIdent(r.URL.Path),
 					"panic", panicText(p), "stack", string(debug.Stack()))
 				http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 			}
