@@ -88,7 +88,7 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		s.fail(ctx, PathAuthenticate, ip, key, login, s.why(ctx, u, secretText))
 		return 0, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, key, u.Login)
+	s.limiter.succeed(ip, u.Login)
 	return u.ID, nil
 }
 
@@ -122,7 +122,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 		s.fail(ctx, PathExecute, ip, key, u.Login, s.why(ctx, u, secretText))
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, key, u.Login)
+	s.limiter.succeed(ip, u.Login)
 	return u.WithReadOnly(readOnly), nil
 }
 
@@ -150,7 +150,7 @@ func (s *Service) checkBearer(ctx context.Context, secretText, scope, path, ip s
 	}
 	if err == nil {
 		s.metrics.KeyCheck(path, "ok")
-		s.limiter.succeed(ip, "", u.Login)
+		s.limiter.succeed(ip, u.Login)
 	}
 	return u, err
 }
@@ -352,7 +352,7 @@ func (s *Service) LoginInteractive(ctx context.Context, login, password, ip stri
 		s.fail(ctx, PathWebLogin, ip, key, login, "")
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, key, u.Login)
+	s.limiter.succeed(ip, u.Login)
 	s.metrics.KeyCheck(PathWebLogin, "password")
 	s.log.Info("Login successful", "login", okapi.CapIdent(login), "ip", ip)
 	return u, nil
@@ -377,7 +377,7 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 		}
 		return okapi.Errorf(okapi.EUser, "Incorrect Password, try again or click on Forgot Password to reset your password.")
 	}
-	s.limiter.succeed(ip, key, u.Login)
+	s.limiter.succeed(ip, u.Login)
 	return nil
 }
 

@@ -214,45 +214,38 @@ func (l *limiter) failure(ip, key string) []string {
 	return started
 }
 
-// succeed clears the counts of an address that got in, as Odoo does, and
-// of the login it got in as, and remembers that the address logged in as
-// login.
-func (l *limiter) succeed(ip, key, login string) {
+// succeed clears the count of an address that got in, as Odoo does, and
+// remembers that the address logged in as login. The login's own count is
+// left alone: the user's successes must not give a guesser elsewhere a
+// fresh budget, and the user, from an address now known, is not held back
+// by it.
+func (l *limiter) succeed(ip, login string) {
 	if !l.enabled() {
 		return
 	}
 	now := l.now()
-	var kk string
-	if l.cfg.PerLogin && login != "" && ip != "" {
-		kk = knownKey(login, ip)
-	}
-	ks := [2]string{}
+	var ik, kk string
 	if ip != "" {
-		ks[0] = ipKey(ip)
-	}
-	ks[1] = key
-	l.mu.RLock()
-	had := false
-	for _, k := range ks {
-		if _, ok := l.counts[k]; ok && k != "" {
-			had = true
+		ik = ipKey(ip)
+		if l.cfg.PerLogin && login != "" {
+			kk = knownKey(login, ip)
 		}
 	}
+	l.mu.RLock()
+	_, had := l.counts[ik]
 	last, known := l.known[kk]
 	fresh := kk == "" || (known && now.Sub(last) < time.Hour)
 	l.mu.RUnlock()
-	if !had && fresh {
+	if (!had || ik == "") && fresh {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, k := range ks {
-		if _, ok := l.counts[k]; ok && k != "" {
-			l.delCount(k)
-			l.delBlocked(k)
-			delete(l.pending, k)
-			l.clear[k] = struct{}{}
-		}
+	if _, ok := l.counts[ik]; ok && ik != "" {
+		l.delCount(ik)
+		l.delBlocked(ik)
+		delete(l.pending, ik)
+		l.clear[ik] = struct{}{}
 	}
 	if !fresh {
 		l.setKnown(kk, now)

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
@@ -19,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,7 +142,41 @@ type answer struct {
 var httpClient = &http.Client{Timeout: 60 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// send makes a request; ip, when set, goes in X-Forwarded-For.
+// sourceTransports holds one transport per loopback source address.
+var sourceTransports sync.Map // string → *http.Transport
+
+// fromSource returns, for a loopback address other than 127.0.0.1 (Linux
+// routes all of 127.0.0.0/8 to lo), a transport whose connections are bound
+// to it: the server sees that peer address, with no proxy and no header.
+// Other addresses give nil: they travel in X-Forwarded-For.
+func fromSource(ip string) http.RoundTripper {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is4() || !a.IsLoopback() || a == netip.MustParseAddr("127.0.0.1") {
+		return nil
+	}
+	if tr, ok := sourceTransports.Load(ip); ok {
+		return tr.(*http.Transport)
+	}
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.AsSlice()}, Timeout: 10 * time.Second}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = d.DialContext
+	tr.MaxIdleConnsPerHost = 16
+	actual, _ := sourceTransports.LoadOrStore(ip, tr)
+	return actual.(*http.Transport)
+}
+
+// clientFrom is httpClient speaking from ip's bound source address, when
+// ip is one (see fromSource).
+func clientFrom(ip string) *http.Client {
+	tr := fromSource(ip)
+	if tr == nil {
+		return httpClient
+	}
+	return &http.Client{Timeout: httpClient.Timeout, CheckRedirect: httpClient.CheckRedirect, Transport: tr}
+}
+
+// send makes a request; ip, when set, is the loopback address the client
+// binds to (127.0.0.2, 127.0.0.3, …) or else goes in X-Forwarded-For.
 func send(t testing.TB, method, target, contentType, ip string, body []byte, hdr http.Header) answer {
 	t.Helper()
 	req, err := http.NewRequest(method, target, bytes.NewReader(body))
@@ -150,13 +186,13 @@ func send(t testing.TB, method, target, contentType, ip string, body []byte, hdr
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if ip != "" {
+	if ip != "" && fromSource(ip) == nil {
 		req.Header.Set("X-Forwarded-For", ip)
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := clientFrom(ip).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -288,7 +324,8 @@ func checks(path, outcome string) string {
 }
 
 // browser is a web client: it keeps cookies, does not follow redirects,
-// and speaks from a chosen address through X-Forwarded-For.
+// and speaks from a chosen address: a bound loopback source address, or
+// else through X-Forwarded-For.
 type browser struct {
 	t    *testing.T
 	base string
@@ -303,12 +340,13 @@ type browser struct {
 func (n *node) browser(ip string) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: n.t, base: n.url, ip: ip, rec: n.rec, http: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		Transport:     fromSource(ip),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 func (b *browser) do(req *http.Request) answer {
 	b.t.Helper()
-	if b.ip != "" {
+	if b.ip != "" && fromSource(b.ip) == nil {
 		req.Header.Set("X-Forwarded-For", b.ip)
 	}
 	resp, err := b.http.Do(req)
