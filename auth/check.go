@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/secret"
@@ -237,7 +238,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 	now := s.now()
 	if g, ok := s.cache.grant(d); ok && g.keyID != 0 {
 		s.metrics.CacheHit(true)
-		if !g.expires.IsZero() && now.After(g.expires) {
+		if expired(g.expires, now) {
 			s.cache.dropGrant(d)
 			return 0, "", false, nil
 		}
@@ -260,7 +261,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		c := &cands[i]
 		// Compare against every candidate, so the time taken does not
 		// depend on which one matches.
-		if ok, rh := s.hasher.VerifyKey(secretText, d, c.Hash); ok && hit == nil {
+		if ok, rh := s.hasher.VerifyKey(secretText, d, c.Hash); ok && hit == nil && !expired(c.Expiration, now) {
 			hit, rehash = c, rh
 		}
 	}
@@ -292,6 +293,12 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 	noteExpiry(ctx, hit.Expiration)
 	return hit.UserID, hit.Scope, true, nil
 }
+
+// expired reports whether a key expiring at exp (zero: never) has expired
+// at now. The database keeps expiries to the second and finds candidates
+// at that precision; this full-precision test, made on every path and
+// every node whether the key came from the cache or the database, decides.
+func expired(exp, now time.Time) bool { return !exp.IsZero() && now.After(exp) }
 
 // dummyHash has the stored form of a real digest and matches nothing.
 var dummyHash = secret.Digest{}.Encode()

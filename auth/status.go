@@ -82,7 +82,7 @@ func (s *Service) keyState(ctx context.Context, secretText string) (KeyState, er
 		switch {
 		case !owner.Active:
 			st.Status = StateArchivedUser
-		case !c.Expiration.IsZero() && s.now().After(c.Expiration):
+		case expired(c.Expiration, s.now()):
 			st.Status = StateExpired
 		case !okapi.ScopeMatches(c.Scope, okapi.ScopeRPC):
 			st.Status = StateScoped
