@@ -106,8 +106,44 @@ func Open(ctx context.Context, dir string, opt Options) (*sqldb.DB, error) {
 	return OpenFile(ctx, filepath.Join(dir, FileName), opt)
 }
 
+// fileMode is the mode of the database and its -wal and -shm files: they
+// hold password hashes, so only the owner may read them, whatever the
+// folder's mode or the umask.
+const fileMode = 0o600
+
+// restrict creates the database file with fileMode if it does not exist
+// (SQLite would create it 0644 less the umask, and gives its -wal and -shm
+// files the database's mode), and takes group and other rights away from
+// the database and its -wal and -shm files when they have any (a file made
+// by an older version, or copied in).
+func restrict(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fileMode); err != nil {
+				return fmt.Errorf("making %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // OpenFile opens the database file at path and applies the migrations.
 func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) {
+	if err := restrict(path); err != nil {
+		return nil, err
+	}
 	if opt.Synchronous == "" {
 		opt.Synchronous = "NORMAL"
 	}
