@@ -93,7 +93,7 @@ func startNode(t *testing.T, dialect string, opts nodeOptions) *node {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: opts.dataDir, DBURL: opts.dbURL, DBName: dbName,
 		Version: opts.version, AdminPassword: storetest.AdminPassword, Secret: opts.secret,
 		Cooldown: &opts.cooldown, MaxBodyBytes: opts.maxBody, Poll: opts.poll,
-		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey, Timeouts: opts.timeouts, Now: opts.now}
+		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey, Timeouts: opts.timeouts, Now: opts.now, PublicURL: opts.publicURL}
 	for _, p := range opts.trusted {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(p))
 	}

@@ -56,7 +56,7 @@ func (h *Handler) renderLogin(rq *request, status int, pg LoginPage) error {
 		// Keep the token of a form open in another tab valid.
 		token = c.Value
 	}
-	http.SetCookie(rq.w, h.cookie(loginCookie, token, h.paths.Login, 12*time.Hour))
+	http.SetCookie(rq.w, h.cookie(rq.r, loginCookie, token, h.paths.Login, 12*time.Hour))
 	pg.Page = h.page(rq, "Login")
 	pg.Token, pg.DBName = token, h.cfg.DBName
 	return h.render(rq, status, "login", pg)
@@ -88,7 +88,7 @@ func (h *Handler) handleLogin(rq *request) error {
 	if _, err := h.StartSession(rq.w, r, u); err != nil {
 		return err
 	}
-	http.SetCookie(rq.w, h.cookie(loginCookie, "", h.paths.Login, 0))
+	http.SetCookie(rq.w, h.cookie(rq.r, loginCookie, "", h.paths.Login, 0))
 	if pg.Redirect != "" {
 		return rq.redirect(pg.Redirect)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -64,6 +65,12 @@ the same secret.key file, or $OKAPI_SECRET).`,
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usagef("--tls-cert and --tls-key go together")
 			}
+			if cfg.PublicURL != "" {
+				u, err := url.Parse(cfg.PublicURL)
+				if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return usagef("--public-url %s: want http(s)://host[:port][/path]", cfg.PublicURL)
+				}
+			}
 			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
 			if cfg.Version == 0 {
 				cfg.Version = 19
@@ -85,11 +92,12 @@ the same secret.key file, or $OKAPI_SECRET).`,
 	f.StringVar(&cfg.DBName, "db-name", envOr("OKAPI_DB_NAME", "okapi"), "the database name clients give")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (HTTPS, with HSTS)")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file")
-	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)")
+	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For (and X-Forwarded-Proto) is believed (repeatable)")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "the address clients use, e.g. https://erp.example.com behind a TLS-terminating proxy: https gives Secure cookies and HSTS")
 	f.Int64Var(&maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
-	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before a cooldown; 0 disables")
+	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before passwords wait; 0 disables")
 	f.DurationVar(&cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
-	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count failures per login, whatever the address")
+	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count password failures per login, whatever the address (never holds back keys, nor addresses that logged in as the login before)")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
 	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
 	f.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL survives a killed process, FULL also a power cut")
