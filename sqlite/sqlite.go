@@ -10,13 +10,16 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -86,6 +89,33 @@ func (Dialect) OrderTerm(expr string, desc bool, nulls string, notNull bool) str
 		return "(" + expr + " IS NULL) ASC, " + expr + dir
 	}
 	return "(" + expr + " IS NULL) DESC, " + expr + dir
+}
+
+// InOne implements sqldb.Dialect: the list as a JSON array, read back by
+// json_each. Integers, floats, booleans (1 and 0, as SQLite stores them) and
+// valid UTF-8 strings go through JSON unchanged; anything else does not
+// take this form.
+func (Dialect) InOne(expr string, vals []any) (string, any, bool) {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64, bool:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return "", nil, false
+			}
+		case string:
+			if !utf8.ValidString(x) {
+				return "", nil, false
+			}
+		default:
+			return "", nil, false
+		}
+	}
+	b, err := json.Marshal(vals)
+	if err != nil {
+		return "", nil, false
+	}
+	return expr + " IN (SELECT value FROM json_each(?))", string(b), true
 }
 
 // Options tune the database.
