@@ -56,6 +56,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds request bodies (default 10 MiB).
 	MaxBodyBytes int64
+	// MaxBodyInFlight bounds the bytes of large bodies read and decoded at
+	// once, across requests (default 32 MiB, never under MaxBodyBytes).
+	MaxBodyInFlight int64
 	// Cooldown is the brute-force limit (default: Odoo's 5 failures → 60 s).
 	Cooldown *auth.Cooldown
 	// Pprof mounts /debug/pprof for administrators.
@@ -129,6 +132,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 10 << 20
 	}
+	if cfg.MaxBodyInFlight == 0 {
+		cfg.MaxBodyInFlight = 32 << 20
+	}
+	cfg.MaxBodyInFlight = max(cfg.MaxBodyInFlight, cfg.MaxBodyBytes)
 	prof, err := okapi.ProfileFor(cfg.Version)
 	if err != nil {
 		return nil, err
@@ -210,6 +217,7 @@ func (s *Server) routes() http.Handler {
 	h = s.Metrics.Middleware(h)
 	h = securityHeaders(h, s.secure)
 	h = limitBody(h, s.cfg.MaxBodyBytes)
+	h = budgetBodies(h, newBodyBudget(s.cfg.MaxBodyInFlight), s.cfg.MaxBodyBytes)
 	h = recoverPanics(h, s.log)
 	h = logRequests(h, s.log)
 	return h

@@ -95,6 +95,7 @@ the same secret.key file, or $OKAPI_SECRET).`,
 	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For (and X-Forwarded-Proto) is believed (repeatable)")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "the address clients use, e.g. https://erp.example.com behind a TLS-terminating proxy: https gives Secure cookies and HSTS")
 	f.Int64Var(&maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
+	f.Int64Var(&cfg.MaxBodyInFlight, "max-body-in-flight", 32<<20, "bytes of large request bodies read and decoded at once; more wait, then get 503")
 	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before passwords wait; 0 disables")
 	f.DurationVar(&cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
 	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count password failures per login, whatever the address (never holds back keys, nor addresses that logged in as the login before)")

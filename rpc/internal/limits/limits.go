@@ -4,15 +4,15 @@ package limits
 
 // Defaults.
 const (
-	MaxDepth       = 64        // nesting of arrays and structs/objects
-	MaxElements    = 1_000_000 // values in one document
-	MaxStringBytes = 16 << 20  // one decoded string, key, name or base64 value
+	MaxDepth       = 64       // nesting of arrays and structs/objects
+	MaxElements    = 250_000  // values in one document: an in of 100,000 values, twice, with room
+	MaxStringBytes = 16 << 20 // one decoded string, key, name or base64 value
 )
 
 // Limits bounds one document. A zero or negative field means the default.
 type Limits struct {
 	MaxDepth       int // nesting of arrays and structs/objects, default 64
-	MaxElements    int // total values in one document, default 1_000_000
+	MaxElements    int // total values in one document, default 250,000
 	MaxStringBytes int // one decoded string, key, name or base64 value, default 16 MiB
 }
 
