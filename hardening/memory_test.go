@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/okapi-erp/okapi/sqlite"
 )
 
 // rssMiB is the resident memory of process pid, from /proc.
@@ -127,5 +130,66 @@ func TestMemoryUnderLargeBodies(t *testing.T) {
 	}
 	if statuses[http.StatusOK] == 0 {
 		t.Error("no call was answered 200")
+	}
+}
+
+// fileBytes is the size of the files at paths that exist.
+func fileBytes(paths ...string) int64 {
+	var n int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+// TestHugeLogins attacks `okapi serve` (default flags, debug logging) as
+// issue 12 did: ten authenticate calls, each with a different 4 MiB login,
+// needing no account. Each fails as an unknown login does; the log, the
+// audit log and the database grow by kilobytes (the logins are capped
+// before they are counted, logged or stored), and the server's resident
+// memory stays small and comes back.
+func TestHugeLogins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := startProcess(t, []string{"OKAPI_ADMIN_PASSWORD=Admin-Pass-1"}, "http", "--data", dir, "--db-name", dbName, "--log-level", "debug")
+	pid := srv.PID()
+	db := filepath.Join(dir, sqlite.FileName)
+	dbBefore, logBefore := fileBytes(db, db+"-wal"), len(srv.Output())
+	auditBefore, _ := runCLI(t, "", "audit", "export", "--data", dir)
+	stop := make(chan struct{})
+	peak := watchRSS(t, pid, stop)
+	for i := 0; i < 10; i++ {
+		login := strings.Repeat(fmt.Sprintf("%c", 'a'+i), 4<<20)
+		if uid := (&node{t: t, url: srv.URL}).authenticate(fmt.Sprintf("127.0.0.%d", 70+i), login, "whatever"); uid != 0 {
+			t.Fatalf("a 4 MiB login logged in as %d", uid)
+		}
+	}
+	// Counts and audit entries are written in the background (every poll).
+	time.Sleep(time.Second)
+	close(stop)
+	high := <-peak
+	dbGrew := fileBytes(db, db+"-wal") - dbBefore
+	srv.Stop()
+	auditAfter, _ := runCLI(t, "", "audit", "export", "--data", dir)
+	logGrew := len(srv.Output()) - logBefore
+	auditGrew := len(auditAfter) - len(auditBefore)
+	t.Logf("10 × 4 MiB logins: database +%d bytes, log +%d bytes, audit log +%d bytes (%d entries), peak resident memory %.0f MiB",
+		dbGrew, logGrew, auditGrew, strings.Count(auditAfter, "\n")-strings.Count(auditBefore, "\n"), high)
+	if strings.Count(auditAfter, "login.failed")-strings.Count(auditBefore, "login.failed") < 10 {
+		t.Errorf("the failures were not audited:\n%s", auditAfter)
+	}
+	if dbGrew > 1<<20 {
+		t.Errorf("the database grew by %d bytes", dbGrew)
+	}
+	if logGrew > 64<<10 {
+		t.Errorf("the log grew by %d bytes", logGrew)
+	}
+	if auditGrew > 32<<10 {
+		t.Errorf("the audit log grew by %d bytes", auditGrew)
+	}
+	if high > 150 {
+		t.Errorf("resident memory reached %.0f MiB", high)
 	}
 }
