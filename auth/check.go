@@ -79,10 +79,7 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		return 0, err
 	}
 	ok, _, err := s.checkSecret(ctx, u, secretText, ip, PathAuthenticate)
-	if IsCooldown(err) {
-		return 0, err
-	}
-	if err != nil {
+	if err != nil { // the cooldown's, or the database's
 		return 0, err
 	}
 	if !ok {
@@ -113,10 +110,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 	// guesser gets one budget per account whichever call they use.
 	key := loginKey(u.Login)
 	ok, readOnly, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
-	if IsCooldown(err) {
-		return nil, err
-	}
-	if err != nil {
+	if err != nil { // the cooldown's, or the database's
 		return nil, err
 	}
 	if !ok {
