@@ -219,4 +219,7 @@ type FailureStore interface {
 	// Failures returns the count and last failure time for key.
 	Failures(ctx context.Context, key string) (int, time.Time, error)
 	ClearFailures(ctx context.Context, key string) error
+	// PruneFailures deletes counts whose last failure is before before,
+	// and rows of known addresses ("known:…") last seen before known.
+	PruneFailures(ctx context.Context, before, known time.Time) error
 }

@@ -258,6 +258,9 @@ func (s *Service) cleanupLoop(ctx context.Context) {
 		if err := s.store.PruneSessions(ctx, s.now().Add(-sessionIdle)); err != nil && ctx.Err() == nil {
 			s.log.Warn("pruning sessions failed", "err", err)
 		}
+		if err := s.limiter.prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pruning login failure counts failed", "err", err)
+		}
 	})
 }
 

@@ -38,6 +38,9 @@ func (s *Service) CreateUser(ctx context.Context, actor *okapi.User, req UserReq
 	if req.Login == "" {
 		return nil, okapi.Errorf(okapi.EValidation, "A user needs a login.")
 	}
+	if len(req.Login) > okapi.MaxLoginBytes {
+		return nil, okapi.Errorf(okapi.EValidation, "The login is too long (at most %d bytes).", okapi.MaxLoginBytes)
+	}
 	var hash string
 	if req.Password != "" {
 		h, err := secret.HashPassword(ctx, req.Password)

@@ -141,7 +141,7 @@ func newReplay(t *testing.T, ver, dialect string) *replay {
 	}
 	opt := storetest.Options(t, dialect)
 	r.opt = server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL, DBName: r.db, Version: r.version,
-		AdminPassword: "admin", Cooldown: &auth.Cooldown{}, Poll: 20 * time.Millisecond}
+		AdminPassword: "admin", Poll: 20 * time.Millisecond}
 	r.start()
 	jar, _ := cookiejar.New(nil)
 	r.client = &http.Client{Jar: jar, Timeout: 30 * time.Second,

@@ -296,8 +296,13 @@ func searchShare(c *compiler, op string, v any) (domainTerm, error) {
 	return internal, nil
 }
 
-// selfWritable are the fields users may change on their own record.
-var selfWritable = map[string]bool{"name": true, "email": true, "lang": true, "tz": true, "password": true}
+// selfWritable are the fields users may change on their own record, as
+// Odoo's SELF_WRITEABLE_FIELDS (17.0 base/models/res_users.py) that Okapi
+// has. The password is not one: a user changes it by giving the old one
+// (the preferences page, Odoo's change_password), so that whoever holds
+// only a key or a session cannot take the account over; writing it is for
+// "Access Rights".
+var selfWritable = map[string]bool{"name": true, "email": true, "lang": true, "tz": true}
 
 // userWrite lets users change their own preferences (as Odoo's
 // SELF_WRITEABLE_FIELDS do) and everything else needs "Access Rights".

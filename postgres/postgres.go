@@ -101,6 +101,40 @@ func ResetSequences(ctx context.Context, tx *sqldb.Tx, tables []string) error {
 // SeedLock is the statement that serialises seeding between nodes.
 var SeedLock = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)
 
+// InOne implements sqldb.Dialect: the list as one array parameter, with
+// "= ANY". The values must share one type (integers, floats, strings or
+// booleans), which PostgreSQL matches to the column's.
+func (Dialect) InOne(expr string, vals []any) (string, any, bool) {
+	var arr any
+	switch vals[0].(type) {
+	case int64:
+		arr = typed[int64](vals)
+	case float64:
+		arr = typed[float64](vals)
+	case string:
+		arr = typed[string](vals)
+	case bool:
+		arr = typed[bool](vals)
+	}
+	if arr == nil {
+		return "", nil, false
+	}
+	return expr + " = ANY(?)", arr, true
+}
+
+// typed returns vals as a []T, or nil when one is not a T.
+func typed[T any](vals []any) any {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		x, ok := v.(T)
+		if !ok {
+			return nil
+		}
+		out[i] = x
+	}
+	return out
+}
+
 // ILike implements sqldb.Dialect.
 func (Dialect) ILike(expr, arg string) string { return expr + ` ILIKE ` + arg + ` ESCAPE '\'` }
 

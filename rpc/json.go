@@ -8,6 +8,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -66,7 +67,7 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		if !h.body(w, r, body) {
 			return
 		}
-		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)
+		req, err := jsonrpc.DecodeRequest(*body, limits.Request)
 		if err != nil {
 			http.Error(w, "Invalid JSON data", http.StatusBadRequest)
 			return

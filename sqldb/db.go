@@ -39,6 +39,36 @@ type Dialect interface {
 	// last ascending, first descending, unless nulls says "FIRST"/"LAST".
 	// Written so that an index can serve it.
 	OrderTerm(expr string, desc bool, nulls string, notNull bool) string
+	// InOne returns a condition that expr is one of vals, passed as the
+	// single parameter it also returns, or false when vals cannot be
+	// (values of mixed or unusual types). See In.
+	InOne(expr string, vals []any) (string, any, bool)
+}
+
+// inlineIn is the longest list In writes with one placeholder per value
+// (short lists plan best that way); longer ones go as one parameter.
+const inlineIn = 100
+
+// In returns "expr IN (…)" for vals and the arguments that go with it: one
+// placeholder per value for a short list; for a long one, the whole list as
+// a single parameter (Dialect.InOne), so that no list meets the databases'
+// limits on parameters (SQLite 32,766, PostgreSQL 65,535) and a long list
+// is one query shape whatever its length.
+func In(d Dialect, expr string, vals []any) (string, []any) {
+	if len(vals) > inlineIn {
+		if cond, arg, ok := d.InOne(expr, vals); ok {
+			return cond, []any{arg}
+		}
+	}
+	return expr + " IN (" + Placeholders(len(vals)) + ")", vals
+}
+
+// Placeholders returns n comma-separated "?".
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
 }
 
 // DB is an open database: a pool of readers and the writer pool. On SQLite

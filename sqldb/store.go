@@ -914,6 +914,17 @@ func (s *Store) Failures(ctx context.Context, key string) (int, time.Time, error
 	return count, last.Time, err
 }
 
+// PruneFailures implements okapi.FailureStore.
+func (s *Store) PruneFailures(ctx context.Context, before, known time.Time) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key NOT LIKE 'known:%'`, FormatTime(before)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key LIKE 'known:%'`, FormatTime(known))
+		return err
+	})
+}
+
 // ClearFailures implements okapi.FailureStore.
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
 	return s.db.Write(ctx, func(tx *Tx) error {

@@ -439,6 +439,26 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 	if n, _, _ := st.Failures(ctx, "ip:1.2.3.4"); n != 0 {
 		t.Fatalf("cleared failures = %d", n)
 	}
+	// Pruning: counts idle since before the first time go, known addresses
+	// only when idle since before the second.
+	if _, err := st.AddFailures(ctx, map[string]int{"known:ab": 1}, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PruneFailures(ctx, now.Add(time.Second), now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.Failures(ctx, "login:alice"); n != 0 {
+		t.Errorf("an idle count survived pruning: %d", n)
+	}
+	if n, _, _ := st.Failures(ctx, "known:ab"); n != 1 {
+		t.Errorf("a recent known address was pruned: %d", n)
+	}
+	if err := st.PruneFailures(ctx, now, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.Failures(ctx, "known:ab"); n != 0 {
+		t.Errorf("an old known address survived pruning: %d", n)
+	}
 }
 
 func newService(t *testing.T, st *sqldb.Store, version int, now func() time.Time) *auth.Service {
