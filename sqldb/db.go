@@ -50,6 +50,9 @@ type DB struct {
 	Dialect Dialect
 	// OnClose runs after the pools are closed (listeners, lock files).
 	OnClose func() error
+	// DriverCountsTrips says the driver reports round trips to Trip (see
+	// RoundTrips); otherwise DB counts the calls it makes.
+	DriverCountsTrips bool
 
 	rebind bool // "?" → "$n"
 	qcache sync.Map
@@ -140,6 +143,7 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 	if len(query) > maxCachedQuery || db.ns.Load() >= maxCachedStmts {
 		return nil, nil
 	}
+	db.trip(ctx)
 	s, err := pool.PrepareContext(ctx, db.Q(query))
 	if err != nil {
 		return nil, err
@@ -154,6 +158,7 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 
 // QueryRow runs a one-row read on the reader pool with a cached statement.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	db.trip(ctx)
 	s, err := db.stmt(ctx, db.R, query)
 	if err != nil || s == nil {
 		// sql.Row carries no error of its own; run unprepared so the
@@ -165,6 +170,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // Query runs a read on the reader pool with a cached statement.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.trip(ctx)
 	s, err := db.stmt(ctx, db.R, query)
 	if err != nil {
 		return nil, err
@@ -185,16 +191,19 @@ type Tx struct {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.db.trip(ctx)
 	return t.tx.ExecContext(ctx, t.db.Q(query), args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.db.trip(ctx)
 	return t.tx.QueryContext(ctx, t.db.Q(query), args...)
 }
 
 // QueryRow runs a one-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	t.db.trip(ctx)
 	return t.tx.QueryRowContext(ctx, t.db.Q(query), args...)
 }
 
@@ -233,6 +242,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 }
 
 func (db *DB) try(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	db.trip(ctx) // BEGIN; COMMIT or ROLLBACK is counted below
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
@@ -244,6 +254,7 @@ func (db *DB) try(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 			panic(p)
 		}
 	}()
+	db.trip(ctx)
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err
