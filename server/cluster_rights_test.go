@@ -3,16 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/okapi-erp/okapi"
-	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
-	"github.com/okapi-erp/okapi/storetest"
 )
 
 // canCreatePartners asks a node, over XML-RPC with alice's key, whether she
@@ -61,19 +58,8 @@ func within(t *testing.T, what string, want bool, check func() bool) time.Durati
 // implies — and node A answers with the new rights within one second each
 // time.
 func TestClusterAccessRights(t *testing.T) {
-	url := storetest.PostgresURL(t)
-	secret := hex.EncodeToString(make([]byte, 32))
-	a := startNode(t, url, secret)
-	b := startNode(t, url, secret)
+	a, b, alice, key, _ := twoNodes(t)
 	ctx := context.Background()
-	alice, err := a.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := a.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin, err := b.Auth.User(ctx, okapi.AdminID)
 	if err != nil {
 		t.Fatal(err)
