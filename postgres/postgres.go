@@ -77,6 +77,11 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	}
 	db := sqldb.New(pool, pool, Dialect{})
 	db.DriverCountsTrips = true
+	// pgx prepares each query once per connection and keeps its
+	// description (a 512-statement LRU per connection): a statement
+	// prepared through database/sql as well would be a second copy, and
+	// one more round trip per connection and query.
+	db.DriverCachesStatements = true
 	sub, _ := fs.Sub(migrations, "migrations")
 	if err := sqldb.Migrate(ctx, db, sub, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)); err != nil {
 		db.Close()
