@@ -119,3 +119,31 @@ echo "| server | call | req/s | ratio to ceiling | p50 ms | p90 ms | p99 ms | ma
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '{row[NR] = $0; if ($1 == "ceiling") ceil[$2] = $3} END {
 	for (i = 1; i <= NR; i++) { split(row[i], f, "\t"); printf "| %s | %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[3] / ceil[f[2]], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11] } }' "$work/results" | sort -t'|' -k3,3 -k2,2
+
+# Two nodes on one PostgreSQL database, loaded at once (CONC/2 connections
+# each, search_read): what each node serves and costs in CPU per request.
+if [ -n "${OKAPI_TEST_POSTGRES:-}" ]; then
+	read -r _ port1 key _ db < <(grep '^okapi-postgres ' "$work/targets")
+	pid1=$(cat "$work/pg-okapi.pid")
+	mkdir -p "$work/pg-node2" && cp "$work/pg-okapi/secret.key" "$work/pg-node2/" # one secret for the cluster
+	OKAPI_ADMIN_PASSWORD=admin "$okapi" serve --data "$work/pg-node2" --db "${OKAPI_TEST_POSTGRES%/*}/$db?sslmode=disable" --addr 127.0.0.1:18198 --db-name acme --log-level warn >"$work/pg-node2.log" 2>&1 &
+	pid2=$!
+	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:18198/healthz" >/dev/null && break; sleep 0.1; done
+	echo
+	echo "## two nodes on one PostgreSQL database, search_read, $((CONC / 2)) connections each, at once"
+	a0=$(ticks $pid1) b0=$(ticks $pid2)
+	"$okapi" bench "http://127.0.0.1:$port1" --db acme --login alice --key-file "$key" --call search_read -c $((CONC / 2)) -d "$DURATION" --json >"$work/n1.json" 2>/dev/null &
+	first=$!
+	"$okapi" bench "http://127.0.0.1:18198" --db acme --login alice --key-file "$key" --call search_read -c $((CONC / 2)) -d "$DURATION" --json >"$work/n2.json" 2>/dev/null
+	wait $first || true
+	a1=$(ticks $pid1) b1=$(ticks $pid2)
+	python3 - "$work/n1.json" "$work/n2.json" $((a1 - a0)) $((b1 - b0)) "$hz" <<'PY'
+import json, sys
+n1, n2 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+hz = int(sys.argv[5])
+for name, r, t in (("node 1", n1, sys.argv[3]), ("node 2", n2, sys.argv[4])):
+    print("%s: %.0f req/s, p99 %.2f ms, %d errors, server CPU %.0f µs/req" % (name, r["rps"], r["p99_ms"], r["errors"], int(t) * 1e6 / hz / max(r["requests"], 1)))
+print("together: %.0f req/s" % (n1["rps"] + n2["rps"]))
+PY
+fi
+
