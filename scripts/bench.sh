@@ -21,6 +21,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; sleep 1; for db in $(cat "$work/dbs" 2>/dev/null); do psql "$OKAPI_TEST_POSTGRES" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null || true; done; rm -rf "$work"' EXIT
 
 echo "# $(date -u +%FT%TZ) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(go version)"
+echo "# load average at the start (other processes on the machine): $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${GO_BENCH:-1}" != 0 ]; then
 	echo "## Go benchmarks"
 	go test -run '^$' -bench 'BenchmarkVerify$|BenchmarkCreateKey' -benchtime 2s ./auth/
@@ -146,4 +147,5 @@ for name, r, t in (("node 1", n1, sys.argv[3]), ("node 2", n2, sys.argv[4])):
 print("together: %.0f req/s" % (n1["rps"] + n2["rps"]))
 PY
 fi
-
+echo
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
