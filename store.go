@@ -111,7 +111,7 @@ type KeyUse struct {
 // running server.
 type Event struct {
 	Seq    int64
-	Kind   string // "key" or "user"
+	Kind   string // "key", "user", or "groups" (implied groups changed: every user)
 	UserID int64
 	KeyID  int64
 }

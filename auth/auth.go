@@ -237,6 +237,8 @@ func (s *Service) Sync(ctx context.Context) error {
 			switch e.Kind {
 			case "key":
 				s.cache.invalidateKey(e.KeyID)
+			case "groups":
+				s.cache.invalidateUsers()
 			default:
 				s.cache.invalidateUser(e.UserID)
 			}

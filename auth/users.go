@@ -171,6 +171,10 @@ func (s *Service) UserByLogin(ctx context.Context, login string) (*okapi.User, e
 // it after writing users over RPC.
 func (s *Service) InvalidateUser(uid int64) { s.cache.invalidateUser(uid) }
 
+// InvalidateUsers forgets every cached user (their groups are read again);
+// the model layer calls it after changing which groups imply which.
+func (s *Service) InvalidateUsers() { s.cache.invalidateUsers() }
+
 // InvalidateKey forgets a key's cached grant.
 func (s *Service) InvalidateKey(id int64) { s.cache.invalidateKey(id) }
 

@@ -382,6 +382,15 @@ func (e *Env) afterUserChange(ids []int64) {
 	})
 }
 
+// afterGroupsChange drops every cached user once the change has committed:
+// which groups imply which decides the effective groups of any member.
+func (e *Env) afterGroupsChange() {
+	if e.tx == nil || e.reg.auth == nil {
+		return
+	}
+	e.tx.AfterCommit(e.reg.auth.InvalidateUsers)
+}
+
 func groupsModel(p *okapi.Profile) *Model {
 	users := "users"
 	if p.Version >= 19 {
@@ -390,6 +399,11 @@ func groupsModel(p *okapi.Profile) *Model {
 	return &Model{
 		Name: "res.groups", Description: "Access Groups", Table: "res_groups", Order: "name",
 		Access: access(okapi.GroupUser, rRead, okapi.GroupERPManager, rAll, okapi.GroupSystem, rAll),
+		// Members and implied groups decide every user's rights: the
+		// cached users are dropped here at once, elsewhere by the feed.
+		AfterCreate:  func(e *Env, _ int64, _ map[string]any) error { e.afterGroupsChange(); return nil },
+		AfterWrite:   func(e *Env, _ []int64, _ map[string]any) error { e.afterGroupsChange(); return nil },
+		BeforeUnlink: func(e *Env, _ []int64) error { e.afterGroupsChange(); return nil },
 		Fields: fields(
 			fID(),
 			&Field{Name: "display_name", Type: Char, String: "Display Name", Readonly: true, Compute: computeGroupFullName},

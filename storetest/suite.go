@@ -27,6 +27,7 @@ func Run(t *testing.T, dialect string) {
 		{"Users", testUsers},
 		{"Keys", testKeys},
 		{"Triggers", testTriggers},
+		{"RightsTriggers", testRightsTriggers},
 		{"ExpiredCleanup", testExpiredCleanup},
 		{"ParamsSessionsFailures", testParamsSessionsFailures},
 		{"AuthKeys", testAuthKeys},
@@ -318,6 +319,46 @@ func testTriggers(t *testing.T, st *sqldb.Store) {
 	}
 	if evs[len(evs)-1].Seq <= seq0 {
 		t.Fatal("sequence did not grow")
+	}
+}
+
+// testRightsTriggers: what record rules and access rights read of a user —
+// the user's contact and company, and the groups each group implies — is in
+// the change feed too, whoever changes it, so every node's cached users stay
+// true.
+func testRightsTriggers(t *testing.T, st *sqldb.Store) {
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	seq0, err := st.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.DB().Write(ctx, func(tx *sqldb.Tx) error {
+		var other int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM res_partner WHERE id <> ? ORDER BY id LIMIT 1`, alice.PartnerID).Scan(&other); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE res_users SET partner_id = ? WHERE id = ?`, other, alice.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE res_users SET company_id = NULL WHERE id = ?`, alice.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO res_groups_implied_rel (gid, hid) VALUES (?, ?)`, okapi.GroupPortal, okapi.GroupPartnerManager)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.EventsSince(ctx, seq0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s:%d", e.Kind, e.UserID))
+	}
+	if want := fmt.Sprintf("[user:%[1]d user:%[1]d groups:0]", alice.ID); fmt.Sprint(kinds) != want {
+		t.Fatalf("events = %v, want %s", kinds, want)
 	}
 }
 
