@@ -85,6 +85,8 @@ type KeyCandidate struct {
 	Scope      string
 	Hash       string
 	Expiration time.Time // zero: persistent
+	// Policy is the key's policy; nil when it limits nothing.
+	Policy *Policy
 }
 
 // Tombstone records a deleted key: revoked, or expired and cleaned up.
@@ -153,6 +155,13 @@ const (
 	AuditUserRestored = "user.restored"
 	AuditPassword     = "user.password_changed"
 	AuditLoggedOut    = "user.logged_out_everywhere"
+	// AuditKeyRefused: a key's policy refused a call (Detail names the
+	// rule, the model and the method).
+	AuditKeyRefused = "key.refused"
+	// The gateway: links to upstream users, and failures of the upstream.
+	AuditUpstreamLinked   = "upstream.linked"
+	AuditUpstreamUnlinked = "upstream.unlinked"
+	AuditUpstreamError    = "upstream.error"
 )
 
 // AuditStore keeps the audit log.

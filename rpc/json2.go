@@ -81,7 +81,15 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			params = obj
 		}
 	}
-	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, r.PathValue("model"), r.PathValue("method"), params)
+	model, method := r.PathValue("model"), r.PathValue("method")
+	if err := h.checkPolicy(user, model, method, h.cfg.ClientIP(r)); err != nil {
+		if e := okapi.AsError(err); e.Code == okapi.ETooMany {
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+		h.json2Error(w, okapi.AsError(err))
+		return
+	}
+	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, model, method, params)
 	if err != nil {
 		h.json2Error(w, h.wireError(r, err))
 		return

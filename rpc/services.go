@@ -199,6 +199,9 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 	} else {
 		args = params[5:]
 	}
+	if err := h.checkPolicy(user, model, meth, ip); err != nil {
+		return nil, err
+	}
 	return h.cfg.Exec.Execute(ctx, user, model, meth, args, kwargs)
 }
 

@@ -270,7 +270,7 @@ for method, args in (("create", [{"name": "x"}]), ("write", [[1], {"name": "x"}]
 		}
 		got := string(out)
 		for _, want := range []string{"uid 3\n", "may create False\n",
-			"create fault 4 This API key is read-only: it may read 'Contact' (res.partner) records, not change them.\n",
+			"create fault 4 This API key is read-only: it may call methods that read (search, read, search_read, fields_get…), not create on res.partner. (rule: read-only)\n",
 			"write fault 4 This API key is read-only", "unlink fault 4 This API key is read-only"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("python printed:\n%s\nwant %q", got, want)
