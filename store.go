@@ -228,3 +228,16 @@ type FailureStore interface {
 	Failures(ctx context.Context, key string) (int, time.Time, error)
 	ClearFailures(ctx context.Context, key string) error
 }
+
+// UpstreamLink ties an Okapi user to a user of the Odoo a gateway stands in
+// front of: the upstream uid, and the user's Odoo API key sealed (AEAD)
+// under a key derived from the server secret. The key in clear is never
+// stored, logged or shown.
+type UpstreamLink struct {
+	UserID        int64
+	Login         string // the Okapi login, filled by listings
+	UpstreamUID   int64
+	UpstreamLogin string
+	Sealed        []byte
+	CreateDate    time.Time
+}

@@ -57,7 +57,14 @@ func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, e
 // returns the uid, or okapi.ErrAccessDenied for every kind of failure, so
 // that the RPC layer answers false.
 func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string) (int64, error) {
-	if secretText == "" && s.profile.EmptySecretFault {
+	return s.authenticate(ctx, login, secretText, ip, false)
+}
+
+// authenticate is Authenticate; with passThrough (a gateway that forwards
+// what it does not know), a login or secret of no local user is
+// ErrNotLocal and counts no failure.
+func (s *Service) authenticate(ctx context.Context, login, secretText, ip string, passThrough bool) (int64, error) {
+	if secretText == "" && s.profile.EmptySecretFault && !passThrough {
 		// The recorded 18.0 build asserts a non-empty key before looking.
 		return 0, &okapi.Error{Code: okapi.EException, Message: "scope and key required"}
 	}
@@ -67,6 +74,9 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 	}
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
+		if passThrough {
+			return 0, ErrNotLocal
+		}
 		// Spend a password check so an unknown login takes as long (the
 		// answer, false, is the same).
 		_, _, _ = secret.VerifyPassword(ctx, secretText, timingHash)
@@ -81,6 +91,9 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		return 0, err
 	}
 	if !ok {
+		if passThrough {
+			return 0, ErrNotLocal
+		}
 		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, s.why(ctx, u, secretText))
 		return 0, okapi.ErrAccessDenied
 	}

@@ -49,7 +49,13 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, note := auth.WithKeyNote(r.Context())
-	user, err := h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	var user *okapi.User
+	var err error
+	if front, ok := h.cfg.Exec.(Front); ok {
+		ctx, user, err = front.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	} else {
+		user, err = h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	}
 	if err != nil {
 		if auth.IsCooldown(err) {
 			e := okapi.AsError(err)
@@ -89,7 +95,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		h.json2Error(w, okapi.AsError(err))
 		return
 	}
-	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, model, method, params)
+	result, err := h.cfg.Exec.ExecuteNamed(ctx, user, model, method, params)
 	if err != nil {
 		h.json2Error(w, h.wireError(r, err))
 		return
@@ -129,6 +135,8 @@ func json2Status(c okapi.Code) int {
 		return http.StatusForbidden
 	case okapi.ETooMany:
 		return http.StatusTooManyRequests
+	case okapi.EUpstream:
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

@@ -43,6 +43,19 @@ type Executor interface {
 
 var _ Executor = (*model.Registry)(nil)
 
+// Front is what an executor standing in front of another Odoo (okapi
+// gateway) adds to Executor: tools see the upstream's version and uids, so
+// it answers version() and authenticate, and checks execute's (uid, key)
+// and JSON-2's bearer key itself, with the auth service's rules. The
+// context it returns is the one the call is executed with.
+type Front interface {
+	Version(ctx context.Context) (any, error)
+	// Authenticate answers common.authenticate/login: a uid, or false.
+	Authenticate(ctx context.Context, login, secret, ip string) (any, error)
+	CheckUID(ctx context.Context, uid int64, secret, ip string) (context.Context, *okapi.User, error)
+	CheckBearer(ctx context.Context, secret, ip string) (context.Context, *okapi.User, error)
+}
+
 // Config is what the RPC layer needs.
 type Config struct {
 	Auth *auth.Service
