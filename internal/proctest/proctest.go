@@ -89,11 +89,17 @@ type Server struct {
 // stopped when the test ends.
 func Start(t testing.TB, binary, addr string, env []string, scheme string, args ...string) *Server {
 	t.Helper()
+	return StartCommand(t, binary, "serve", addr, env, scheme, args...)
+}
+
+// StartCommand is Start for another server command than serve: "gateway".
+func StartCommand(t testing.TB, binary, command, addr string, env []string, scheme string, args ...string) *Server {
+	t.Helper()
 	if addr == "" {
 		addr = FreeAddr(t)
 	}
 	s := &Server{Addr: addr, URL: scheme + "://" + addr, done: make(chan struct{})}
-	s.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
+	s.cmd = exec.Command(binary, append([]string{command, "--addr", addr}, args...)...)
 	s.cmd.Env = append(os.Environ(), env...)
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -125,10 +131,10 @@ func Start(t testing.TB, binary, addr string, env []string, scheme string, args 
 	case <-ready:
 	case <-s.done:
 		s.cmd.Wait()
-		t.Fatalf("okapi serve exited:\n%s", s.Output())
+		t.Fatalf("okapi %s exited:\n%s", command, s.Output())
 	case <-time.After(60 * time.Second):
 		s.Kill()
-		t.Fatalf("okapi serve did not listen within 60 s:\n%s", s.Output())
+		t.Fatalf("okapi %s did not listen within 60 s:\n%s", command, s.Output())
 	}
 	t.Cleanup(s.Stop)
 	return s
