@@ -431,3 +431,36 @@ func waitGatewayRefuses(t *testing.T, node, key, what string) {
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+// TestGatewayPassthrough: with --passthrough an Odoo key sent straight to
+// the gateway is forwarded unchanged (authenticate answers the upstream
+// uid, calls work), a wrong one is refused by the upstream and counted by
+// the gateway's cooldown (the default: 5 failures), which then refuses
+// even the right key for the cooldown, without asking the upstream.
+func TestGatewayPassthrough(t *testing.T) {
+	g := startGateway(t, "17", nil, "--passthrough")
+	ctx := context.Background()
+	odoo := gwClient(t, g.gw.URL, g.odooKey, client.XMLRPC)
+	if uid, err := odoo.Authenticate(ctx); err != nil || uid != g.upUID {
+		t.Fatalf("the Odoo key passed through: %d, %v", uid, err)
+	}
+	if n, err := odoo.SearchCount(ctx, "res.partner", []any{}); err != nil || n == 0 {
+		t.Fatalf("a call passed through: %d, %v", n, err)
+	}
+	// Gateway keys still work as without --passthrough.
+	if n, err := gwClient(t, g.gw.URL, g.key(t, "--name", "own"), client.XMLRPC).SearchCount(ctx, "res.partner", []any{}); err != nil || n == 0 {
+		t.Fatalf("a gateway key: %d, %v", n, err)
+	}
+	wrong := strings.Repeat("0", 40)
+	for i := 0; i < 5; i++ {
+		if _, err := gwClient(t, g.gw.URL, wrong, client.XMLRPC).Authenticate(ctx); !client.IsAccessDenied(err) {
+			t.Fatalf("wrong key %d: %v", i, err)
+		}
+	}
+	_, err := gwClient(t, g.gw.URL, g.odooKey, client.XMLRPC).Authenticate(ctx)
+	if !client.IsAccessDenied(err) {
+		t.Fatalf("during the cooldown the right key: %v, want refused", err)
+	}
+	waitAudit(t, g.run, "refused by the upstream (passed through)", "login.cooldown")
+	assertNoSecret(t, []string{g.odooKey, wrong}, g.store[1], g.gw.Output(), g.run("audit", "export"))
+}
