@@ -383,3 +383,18 @@ func (g *Gateway) Bind(a *auth.Service, links Links, s *Sealer, p *policy.Checke
 		g.cfg.Policy = p
 	}
 }
+
+// UpstreamStatus asks the upstream its version now (within 5 s at most),
+// for okapi connect: its URL, and why it does not answer, if it does not.
+func (g *Gateway) UpstreamStatus(ctx context.Context) (string, error) {
+	c, err := g.newClient("", 0, client.XMLRPC)
+	if err != nil {
+		return g.cfg.URL, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(g.cfg.Timeout, 5*time.Second))
+	defer cancel()
+	if _, err := c.Call(ctx, "common", "version"); err != nil {
+		return g.cfg.URL, g.fromClient(err)
+	}
+	return g.cfg.URL, nil
+}

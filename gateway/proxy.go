@@ -16,8 +16,12 @@ var ProxiedPrefixes = []string{
 	"/web/session/", "/web/dataset/", "/web/webclient/",
 }
 
-// Proxied reports whether path is passed to the upstream unchanged.
+// Proxied reports whether path is passed to the upstream unchanged. The
+// logout of the gateway's own pages (/web/session/logout) stays here.
 func Proxied(path string) bool {
+	if path == "/web/session/logout" {
+		return false
+	}
 	for _, p := range ProxiedPrefixes {
 		if strings.HasPrefix(path, p) {
 			return true

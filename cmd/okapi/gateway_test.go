@@ -286,7 +286,20 @@ func TestGatewayUpstreamFailures(t *testing.T) {
 		t.Parallel()
 		g := startGateway(t, "17", nil)
 		key := g.key(t, "--name", "k")
+		keyFile := filepath.Join(t.TempDir(), "k.key")
+		os.WriteFile(keyFile, []byte(key+"\n"), 0o600)
+		connect := func() (string, int) {
+			out, _, code := runCLI(t, "", "connect", g.gw.URL, "--db", "prod", "--login", "alice", "--key-file", keyFile)
+			return out, code
+		}
+		// okapi connect says whether the gateway and its upstream each work.
+		if out, code := connect(); code != 0 || !strings.Contains(out, "Okapi gateway in front of Odoo 17.0 at "+g.upstream.URL) {
+			t.Errorf("connect with the upstream up: exit %d\n%s", code, out)
+		}
 		g.upstream.Stop()
+		if out, code := connect(); code != 3 || !strings.Contains(out, "its upstream does not answer") || !strings.Contains(out, "connection refused") {
+			t.Errorf("connect with the upstream down: exit %d\n%s", code, out)
+		}
 		start := time.Now()
 		_, err := gwClient(t, g.gw.URL, key, client.XMLRPC).SearchCount(context.Background(), "res.partner", []any{})
 		if e, ok := err.(*client.Error); !ok || !strings.Contains(e.Message, "is unreachable: connection refused") {
@@ -463,4 +476,46 @@ func TestGatewayPassthrough(t *testing.T) {
 	}
 	waitAudit(t, g.run, "refused by the upstream (passed through)", "login.cooldown")
 	assertNoSecret(t, []string{g.odooKey, wrong}, g.store[1], g.gw.Output(), g.run("audit", "export"))
+}
+
+// TestGatewayOdooAwait drives the npm client odoo-await (a real third-party
+// XML-RPC client, the script of conformance.TestOdooAwait) through the
+// gateway with a gateway key: create, search, read, update, delete land on
+// the upstream, and a wrong key is refused.
+func TestGatewayOdooAwait(t *testing.T) {
+	src, _ := filepath.Abs(filepath.Join("..", "..", "conformance", "testdata", "node"))
+	// Its own copy, so as not to race conformance's npm ci in the same folder.
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "crud.js"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	npm := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline")
+	npm.Dir = dir
+	if out, err := npm.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	g := startGateway(t, "16", nil)
+	key := g.key(t, "--name", "node")
+	cmd := exec.Command("node", "crud.js", g.gw.URL, "prod", "alice")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(key)
+	raw, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, raw)
+	}
+	out := string(raw)
+	for _, want := range []string{`"uid":4`, `"name":"Kool Keith"`, `"street":"1 Spaceship Way"`, `"phone":"555-0199"`, `"after":[]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("node printed %s\nwant %s", out, want)
+		}
+	}
+	if strings.Contains(out, `"denied":null`) {
+		t.Errorf("a wrong key was accepted: %s", out)
+	}
 }
