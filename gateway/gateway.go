@@ -340,7 +340,16 @@ func (g *Gateway) forward(ctx context.Context, u *okapi.User, c *client.Client, 
 	defer cancel()
 	res, err := c.ExecuteKW(ctx, model, method, args, kwargs)
 	if err != nil {
-		return nil, g.failed(u.ID, u.Login, model+"."+method, g.fromClient(err))
+		e := g.fromClient(err)
+		if okapi.ErrorCode(e) == okapi.EAccessDenied {
+			// The gateway key was good: the upstream refused the linked
+			// Odoo key (revoked, expired or its user archived upstream).
+			// The tool sees Odoo's Access Denied; the operator is told.
+			msg := "the upstream refused " + u.Login + "'s linked Odoo key: link a valid one (okapi upstream link --login " + u.Login + ")"
+			g.log.Warn("upstream refused a linked key", "call", model+"."+method, "login", u.Login)
+			g.cfg.Auth.Record(okapi.AuditEntry{Kind: okapi.AuditUpstreamError, UserID: u.ID, Login: u.Login, Detail: model + "." + method + ": " + msg})
+		}
+		return nil, g.failed(u.ID, u.Login, model+"."+method, e)
 	}
 	return res, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to read the gateway's tables
 
 	"github.com/okapi-erp/okapi/client"
 	"github.com/okapi-erp/okapi/internal/policytest"
@@ -150,6 +153,13 @@ func TestGateway(t *testing.T) {
 			if _, err := gwClient(t, g.gw.URL, g.odooKey, client.XMLRPC).Authenticate(ctx); !client.IsAccessDenied(err) {
 				t.Errorf("the Odoo key sent to the gateway: %v, want access denied", err)
 			}
+			// The linked Odoo key revoked upstream: the tool sees Odoo's
+			// Access Denied, the operator an audit entry saying what to do.
+			// (The upstream, another process, sees the revocation within a
+			// second, as okapi serve promises.)
+			g.upRun("key", "revoke", "--login", "alice", "--name", "gateway")
+			waitGatewayRefuses(t, g.gw.URL, full, "upstream-revoked")
+			waitAudit(t, g.run, "refused alice's linked Odoo key")
 			// Unlinked, alice's calls stop on the next request.
 			g.run("upstream", "unlink", "--login", "alice")
 			if _, err := via.SearchCount(ctx, "res.partner", []any{}); !client.IsAccessDenied(err) {
@@ -424,6 +434,37 @@ func TestGatewayRevocationAcrossNodes(t *testing.T) {
 	g.run("user", "archive", "--login", "alice")
 	for _, n := range nodes {
 		waitGatewayRefuses(t, n.URL, other, "archived")
+	}
+	// No key, the gateway's or Odoo's, in any row of the database.
+	db, err := sql.Open("pgx", store[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables: %v", len(tables), tables)
+	}
+	for _, table := range tables {
+		var dump sql.NullString
+		if err := db.QueryRow(`SELECT string_agg(t::text, E'\n') FROM "` + table + `" t`).Scan(&dump); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		for _, secret := range []string{key, other, g.odooKey} {
+			if strings.Contains(dump.String, secret) {
+				t.Errorf("a key is in table %s", table)
+			}
+		}
 	}
 }
 
