@@ -68,7 +68,17 @@ type Gateway struct {
 	major    int
 	mu       sync.Mutex
 	clients  map[clientKey]*linked
+	links    map[int64]cachedLink
 	maxCache int
+}
+
+// cachedLink is a user's link (nil: none) as read while the auth service's
+// cached user was owner. A change of the link fires a user event (a
+// trigger on upstream_links), which replaces the cached user on every node:
+// the link is read again on the next call, as a revoked key is refused.
+type cachedLink struct {
+	owner *okapi.User
+	link  *okapi.UpstreamLink
 }
 
 type clientKey struct {
@@ -106,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, http: hc, log: cfg.Log, clients: make(map[clientKey]*linked), maxCache: 10_000}
+	g := &Gateway{cfg: cfg, http: hc, log: cfg.Log, clients: make(map[clientKey]*linked), links: make(map[int64]cachedLink), maxCache: 10_000}
 	c, err := g.newClient("", 0, client.XMLRPC)
 	if err != nil {
 		return nil, err
@@ -220,11 +230,40 @@ func (g *Gateway) link(ctx context.Context, u *okapi.User) (*okapi.UpstreamLink,
 	if l, ok := ctx.Value(linkKey{}).(*okapi.UpstreamLink); ok && l.UserID == u.ID {
 		return l, nil
 	}
-	l, err := g.cfg.Links.UpstreamLink(ctx, u.ID)
-	if errors.Is(err, okapi.ErrNotFound) {
+	l, err := g.linkOf(ctx, u.ID)
+	if err == nil && l == nil {
 		return nil, notLinked(u)
 	}
 	return l, err
+}
+
+// linkOf returns a user's link, nil when none, from the cache while the
+// auth service's user is the one it was read with.
+func (g *Gateway) linkOf(ctx context.Context, userID int64) (*okapi.UpstreamLink, error) {
+	owner, err := g.cfg.Auth.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	c, ok := g.links[userID]
+	g.mu.Unlock()
+	if ok && c.owner == owner {
+		return c.link, nil
+	}
+	l, err := g.cfg.Links.UpstreamLink(ctx, userID)
+	if errors.Is(err, okapi.ErrNotFound) {
+		l, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	if len(g.links) >= g.maxCache {
+		clear(g.links)
+	}
+	g.links[userID] = cachedLink{owner: owner, link: l}
+	g.mu.Unlock()
+	return l, nil
 }
 
 func notLinked(u *okapi.User) error {
@@ -264,11 +303,8 @@ func (g *Gateway) Authenticate(ctx context.Context, login, secret, ip string) (a
 func (g *Gateway) CheckUID(ctx context.Context, uid int64, secret, ip string) (context.Context, *okapi.User, error) {
 	var found *okapi.UpstreamLink
 	u, err := g.cfg.Auth.CheckKeyFor(ctx, uid, secret, ip, g.cfg.PassThrough, func(ctx context.Context, u *okapi.User) (bool, error) {
-		l, err := g.cfg.Links.UpstreamLink(ctx, u.ID)
-		if errors.Is(err, okapi.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
+		l, err := g.linkOf(ctx, u.ID)
+		if err != nil || l == nil {
 			return false, err
 		}
 		found = l

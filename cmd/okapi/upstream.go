@@ -187,7 +187,7 @@ func newUpstreamUnlinkCmd() *cobra.Command {
 	var login string
 	cmd := &cobra.Command{
 		Use:   "unlink",
-		Short: "Remove a gateway user's link: their calls are refused from the next one on",
+		Short: "Remove a gateway user's link: their calls are refused within a second, on every node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

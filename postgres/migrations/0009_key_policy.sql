@@ -18,3 +18,19 @@ CREATE TABLE upstream_links (
     sealed_key   BYTEA NOT NULL,
     create_date  TIMESTAMP(0) NOT NULL
 );
+
+-- A link made or removed is a change of the user for the change feed: the
+-- gateways' caches of links drop it, on every node.
+CREATE FUNCTION okapi_upstream_links_event() RETURNS TRIGGER AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM okapi_auth_event('user', OLD.user_id, NULL);
+    ELSE
+        PERFORM okapi_auth_event('user', NEW.user_id, NULL);
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER upstream_links_changed AFTER INSERT OR DELETE ON upstream_links
+    FOR EACH ROW EXECUTE FUNCTION okapi_upstream_links_event();

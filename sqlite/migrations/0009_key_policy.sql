@@ -18,3 +18,15 @@ CREATE TABLE upstream_links (
     sealed_key   BLOB NOT NULL,
     create_date  TEXT NOT NULL
 );
+
+-- A link made or removed is a change of the user for the change feed: the
+-- gateways' caches of links drop it, on every node.
+CREATE TRIGGER upstream_links_added AFTER INSERT ON upstream_links
+BEGIN
+    INSERT INTO auth_events (kind, user_id) VALUES ('user', NEW.user_id);
+END;
+
+CREATE TRIGGER upstream_links_removed AFTER DELETE ON upstream_links
+BEGIN
+    INSERT INTO auth_events (kind, user_id) VALUES ('user', OLD.user_id);
+END;
