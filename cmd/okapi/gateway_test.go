@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -171,9 +172,24 @@ func TestGateway(t *testing.T) {
 			waitGatewayRefuses(t, g.gw.URL, full, "upstream-revoked")
 			waitAudit(t, g.run, "refused alice's linked Odoo key")
 			assertNoSecret(t, []string{full, g.odooKey}, g.store[1], g.gw.Output(), g.upstream.Output(),
-				g.run("audit", "export"), g.run("upstream", "list"), g.run("key", "list"))
+				g.run("audit", "export"), g.run("upstream", "list"), g.run("key", "list"), get(t, g.gw.URL+"/metrics"), get(t, g.upstream.URL+"/metrics"))
 		})
 	}
+}
+
+// get returns the body of a GET.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || len(b) == 0 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(b)
 }
 
 // waitAudit waits (the audit log is written in the background, within a
@@ -398,15 +414,8 @@ func fakeUpstream(t *testing.T, mode string) string {
 }
 
 func readAll(r *http.Request) []byte {
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := r.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			return []byte(b.String())
-		}
-	}
+	b, _ := io.ReadAll(r.Body)
+	return b
 }
 
 // TestGatewayRevocationAcrossNodes: two gateway nodes share one PostgreSQL
