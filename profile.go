@@ -49,6 +49,10 @@ type Profile struct {
 	// logins (up to 15; from 16 Odoo's RPC dispatch escapes it). Okapi
 	// guards every path in every profile.
 	RPCCooldown bool
+	// AdminEmail is the administrator's e-mail as the version's base data
+	// sets it at installation (up to 18: admin@example.com; 19: none), as
+	// the recordings of 16.0–19.0 show.
+	AdminEmail string
 	// PortalKeys: portal users may create keys when an administrator turns
 	// on "Customers can generate API Keys" (15+), from /my/security in
 	// developer mode.
@@ -141,10 +145,18 @@ func newProfile(v int) *Profile {
 		RPCCooldown:         v <= 15,
 		PortalKeys:          v >= 15,
 	}
-	if v == 18 {
-		// The recorded 18.0 server is the 2025-07-02 nightly build; its
-		// version string carries the build date and its key check asserts a
-		// non-empty secret.
+	if v <= 18 {
+		p.AdminEmail = "admin@example.com"
+	}
+	// The recorded servers are nightly builds whose version strings carry
+	// the build date (testdata/odoo/*/README.md).
+	switch v {
+	case 16:
+		p.ServerVersion = "16.0-20240216"
+	case 17:
+		p.ServerVersion = "17.0-20240709"
+	case 18:
+		// Its key check also asserts a non-empty secret.
 		p.ServerVersion = "18.0-20250702"
 		p.EmptySecretFault = true
 	}

@@ -1,5 +1,5 @@
 // Package conformance replays every request/answer pair recorded against real
-// Odoo 18.0 and 19.0 (testdata/odoo) against Okapi started with the
+// Odoo 16.0, 17.0, 18.0 and 19.0 (testdata/odoo) against Okapi started with the
 // matching profile, after setting up the same users and keys, and compares
 // the outcomes with the rules of the recordings' README. Where Okapi is
 // deliberately stricter or cleaner than Odoo, the case is listed in
@@ -96,7 +96,7 @@ func TestReplay(t *testing.T) {
 	if _, err := os.Stat(Recordings); err != nil {
 		t.Fatalf("recordings not found at %s: %v", Recordings, err)
 	}
-	for _, ver := range []string{"18.0", "19.0"} {
+	for _, ver := range []string{"16.0", "17.0", "18.0", "19.0"} {
 		for _, d := range storetest.Dialects(t) {
 			t.Run(ver+"/"+d, func(t *testing.T) {
 				t.Parallel()
@@ -128,10 +128,7 @@ func newReplay(t *testing.T, ver, dialect string) *replay {
 	r := &replay{t: t, ver: ver, dir: filepath.Join(Recordings, ver), keys: map[string]string{}, keyIDs: map[string]int64{},
 		ids: map[string]map[int64]int64{}}
 	fmt.Sscanf(ver, "%d", &r.version)
-	r.db = "anchor"
-	if ver == "18.0" {
-		r.db = "anchor18"
-	}
+	r.db = r.recordedDB()
 	b, err := os.ReadFile(filepath.Join(r.dir, "_keys_table.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +138,7 @@ func newReplay(t *testing.T, ver, dialect string) *replay {
 	}
 	opt := storetest.Options(t, dialect)
 	r.opt = server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL, DBName: r.db, Version: r.version,
-		AdminPassword: "admin", Cooldown: &auth.Cooldown{}, Poll: 20 * time.Millisecond}
+		AdminPassword: "admin", Poll: 20 * time.Millisecond}
 	r.start()
 	jar, _ := cookiejar.New(nil)
 	r.client = &http.Client{Jar: jar, Timeout: 30 * time.Second,
@@ -151,6 +148,25 @@ func newReplay(t *testing.T, ver, dialect string) *replay {
 	r.learn("res.partner", 1, 1)
 	r.learn("res.partner", 3, 3)
 	return r
+}
+
+// recordedDB is the database name the recording used: the first argument of
+// its first authenticate call.
+func (r *replay) recordedDB() string {
+	var c recorded
+	b, err := os.ReadFile(filepath.Join(r.dir, "xmlrpc_common_authenticate_admin_password.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	call, err := xmlrpc.DecodeCall([]byte(c.Request.Body), xmlrpc.DefaultLimits)
+	if err != nil || len(call.Params) == 0 {
+		r.t.Fatalf("recorded authenticate: %v", err)
+	}
+	db, _ := call.Params[0].(string)
+	return db
 }
 
 func (r *replay) start() {
@@ -196,8 +212,12 @@ func (r *replay) order() []string {
 	}
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "| ") && strings.Contains(line, ".json") {
-			out = append(out, strings.TrimSuffix(strings.TrimSpace(strings.Split(line, "|")[1]), ".json"))
+		if !strings.HasPrefix(line, "| ") || !strings.Contains(line, ".json") {
+			continue
+		}
+		// Files whose name starts with "_" (the keys table) are not cases.
+		if name := strings.TrimSuffix(strings.TrimSpace(strings.Split(line, "|")[1]), ".json"); !strings.HasPrefix(name, "_") {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -217,7 +237,7 @@ func (r *replay) run() {
 		}
 		r.before(name)
 		status, hdr, body := r.send(&c)
-		if d, ok := deviations[name]; ok {
+		if d, ok := deviations[name]; ok && !(r.version < 18 && name == "xmlrpc_object_execute_kw_after_sql_expiry") {
 			if err := d.check(status, body); err != nil {
 				failed++
 				report = append(report, fmt.Sprintf("DEVIATION FAILED %s: %v (%s)", name, err, d.why))
@@ -253,7 +273,8 @@ func (r *replay) before(name string) {
 	switch {
 	case name == "xmlrpc_common_authenticate_alice_key":
 		r.makeKeys()
-	case name == "xmlrpc_object_execute_kw_after_sql_expiry":
+	case name == "xmlrpc_object_execute_kw_after_sql_expiry" && r.version >= 18:
+		// Odoo up to 17 has no key expiry: the recording skipped this step.
 		r.sql(`UPDATE res_users_apikeys SET expiration_date = ? WHERE id = ?`, sqldb.FormatTime(time.Now().Add(-time.Minute)), r.keyIDs["KEY_ALICE_TO_EXPIRE"])
 	case name == "xmlrpc_object_execute_kw_revoked_key":
 		r.sql(`DELETE FROM res_users_apikeys WHERE id = ?`, r.keyIDs["KEY_ALICE_TO_REVOKE"])
@@ -316,13 +337,6 @@ func (r *replay) makeKeys() {
 	bob := r.mapID("res.users", r.table.UIDs["bob"])
 	if err := r.srv.Auth.SetActive(ctx, nil, bob, false); err != nil {
 		r.t.Fatal(err)
-	}
-	if r.version == 18 {
-		// Odoo 18's base data gives the administrator this address.
-		admin, _ := r.srv.Auth.User(ctx, okapi.AdminID)
-		if _, err := r.srv.Models.Execute(ctx, admin, "res.users", "write", []any{[]any{okapi.AdminID}, map[string]any{"email": "admin@example.com"}}, nil); err != nil {
-			r.t.Fatal(err)
-		}
 	}
 }
 

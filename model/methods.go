@@ -243,12 +243,17 @@ func loadArg(v any) bool {
 }
 
 // readKwargs checks search_read's extra keyword arguments: only load is
-// known, as in Odoo where the rest reach _read_format and fail there.
-func readKwargs(extra map[string]any) (bool, error) {
+// known, as in Odoo where the rest reach _read_format (17+) or read (up to
+// 16, odoo/models.py 16.0 search_read) and fail there.
+func readKwargs(v int, extra map[string]any) (bool, error) {
 	load := true
+	reader := "BaseModel._read_format()"
+	if v <= 16 {
+		reader = "BaseModel.read()"
+	}
 	for _, k := range sortedKeys(extra) {
 		if k != "load" {
-			return false, &okapi.Error{Code: okapi.ETypeError, Message: "BaseModel._read_format() got an unexpected keyword argument '" + k + "'"}
+			return false, &okapi.Error{Code: okapi.ETypeError, Message: reader + " got an unexpected keyword argument '" + k + "'"}
 		}
 		load = loadArg(extra[k])
 	}
@@ -306,7 +311,7 @@ func genericMethods(v int) map[string]*Method {
 		{Name: "search_read", Model: true, Qual: "BaseModel.search_read", VarKw: true,
 			Params: []Param{{Name: "domain"}, {Name: "fields"}, {Name: "offset", Default: int64(0)}, {Name: "limit"}, {Name: "order"}},
 			Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
-				load, err := readKwargs(a.Extra)
+				load, err := readKwargs(v, a.Extra)
 				if err != nil {
 					return nil, err
 				}

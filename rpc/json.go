@@ -253,7 +253,7 @@ func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
 	if !h.profile.JSON2 {
 		if r.URL.Path == "/json/version" {
-			loginRedirect(w, r)
+			h.unknownRoute(w, r)
 			return
 		}
 		notFoundPage(w)
