@@ -17,13 +17,13 @@ import (
 	"github.com/okapi-erp/okapi/storetest"
 )
 
-// startOkapi runs a server for a client test and returns it with a user's
-// API key.
+// startOkapi runs a server as a user starts it (default flags) and returns
+// it with the API key of an internal user alice (password alice-pass).
 func startOkapi(t *testing.T, dialect string, version int) (*server.Server, string) {
 	t.Helper()
 	opt := storetest.Options(t, dialect)
 	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBURL: opt.URL,
-		DBName: "acme", Version: version, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+		DBName: "acme", Version: version, AdminPassword: "admin"})
 	ctx := context.Background()
 	u, err := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass", Name: "Alice"})
 	if err != nil {

@@ -173,31 +173,7 @@ func (h *Handler) sessionAuthenticate(w http.ResponseWriter, r *http.Request, p 
 			return nil, err
 		}
 	}
-	return h.sessionStruct(u), nil
-}
-
-// sessionStruct is the part of Odoo's session_info that clients read.
-func (h *Handler) sessionStruct(u *okapi.User) okapi.Struct {
-	ctx := okapi.Struct{{Name: "lang", Value: "en_US"}, {Name: "tz", Value: false}, {Name: "uid", Value: u.ID}}
-	company := okapi.Struct{{Name: "id", Value: okapi.MainCompanyID}, {Name: "name", Value: "My Company"}, {Name: "sequence", Value: int64(0)},
-		{Name: "child_ids", Value: []any{}}, {Name: "parent_id", Value: false}}
-	return okapi.Struct{
-		{Name: "uid", Value: u.ID},
-		{Name: "is_system", Value: u.Admin()},
-		{Name: "is_admin", Value: u.InGroup(okapi.GroupERPManager)},
-		{Name: "is_public", Value: false},
-		{Name: "is_internal_user", Value: u.Internal()},
-		{Name: "user_context", Value: ctx},
-		{Name: "db", Value: h.cfg.DBName},
-		{Name: "server_version", Value: h.profile.ServerVersion},
-		{Name: "server_version_info", Value: h.profile.ServerVersionInfo},
-		{Name: "name", Value: u.Name},
-		{Name: "username", Value: u.Login},
-		{Name: "partner_display_name", Value: u.Name},
-		{Name: "partner_id", Value: u.PartnerID},
-		{Name: "user_companies", Value: okapi.Struct{{Name: "current_company", Value: okapi.MainCompanyID},
-			{Name: "allowed_companies", Value: okapi.Struct{{Name: "1", Value: company}}}}},
-	}
+	return h.sessionInfoStruct(r, u), nil
 }
 
 func sessionExpired() error {
@@ -220,7 +196,7 @@ func (h *Handler) sessionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 	if err != nil {
 		return nil, err
 	}
-	return h.sessionStruct(u), nil
+	return h.sessionInfoStruct(r, u), nil
 }
 
 func (h *Handler) sessionDestroy(w http.ResponseWriter, r *http.Request, _ map[string]any) (any, error) {

@@ -1,0 +1,131 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The tests of this file check, on every profile 14–19 and with the server
+// as a user starts it (default flags, SQLite), what each version of Odoo
+// answers where the recordings say nothing or where only some versions were
+// recorded; each names the Odoo source or recording it follows.
+
+// post sends body to path and returns the status, the headers and the body.
+func post(t *testing.T, url, path, ctype, body string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// jsonCall sends a JSON-RPC call and decodes the answer.
+func jsonCall(t *testing.T, url, path string, params any) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "call", "params": params, "id": 1})
+	status, _, body := post(t, url, path, "application/json", string(b))
+	var out map[string]any
+	if err := json.Unmarshal(body, &out); err != nil || status != 200 {
+		t.Fatalf("%s: %d %s", path, status, body)
+	}
+	return out
+}
+
+func keysOf(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sessionKeys are the keys of the session info each version sends an
+// internal user: 16, 18 and 19 as recorded (testdata/odoo), 17 as a real
+// 17.0 with base, web and mail answers (issue 18), 14 and 15 from their
+// web/models/ir_http.py.
+var sessionKeys = map[int]string{
+	14: "active_ids_limit cache_hashes company_id currencies db display_switch_company_menu home_action_id is_admin is_system max_file_upload_size name partner_display_name partner_id server_version server_version_info show_effect uid user_companies user_context user_id username web.base.url",
+	15: "active_ids_limit bundle_params cache_hashes company_id currencies db display_switch_company_menu home_action_id is_admin is_system max_file_upload_size name partner_display_name partner_id profile_collectors profile_params profile_session server_version server_version_info show_effect support_url uid user_companies user_context user_id username web.base.url",
+	16: "active_ids_limit bundle_params cache_hashes company_id currencies db display_switch_company_menu home_action_id is_admin is_system max_file_upload_size name partner_display_name partner_id profile_collectors profile_params profile_session server_version server_version_info show_effect support_url uid user_companies user_context user_id username web.base.url",
+	17: "active_ids_limit bundle_params cache_hashes currencies db display_switch_company_menu home_action_id iap_company_enrich is_admin is_internal_user is_system max_file_upload_size name notification_type odoobot_initialized partner_display_name partner_id profile_collectors profile_params profile_session server_version server_version_info show_effect support_url tour_disable uid user_companies user_context user_id user_settings username web.base.url web_tours",
+	18: "active_ids_limit bundle_params cache_hashes current_tour currencies db display_switch_company_menu home_action_id is_admin is_internal_user is_public is_system max_file_upload_size name partner_display_name partner_id partner_write_date profile_collectors profile_params profile_session server_version server_version_info show_effect support_url test_mode tour_enabled uid user_companies user_context user_settings username view_info web.base.url websocket_worker_version",
+	19: "active_ids_limit bundle_params current_tour currencies db groups home_action_id is_admin is_internal_user is_public is_system max_file_upload_size name partner_display_name partner_id partner_write_date profile_collectors profile_params profile_session quick_login registry_hash server_version server_version_info show_effect support_url test_mode tour_enabled uid user_companies user_context user_settings username view_info web.base.url websocket_worker_version",
+}
+
+// TestSessionInfoPerVersion: /web/session/authenticate and
+// get_session_info answer every key of the version's session info, with
+// user_companies in the version's shape.
+func TestSessionInfoPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, _ := startOkapi(t, "sqlite", v)
+			jar, _ := cookiejar.New(nil)
+			client := &http.Client{Jar: jar}
+			b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "call", "id": 1,
+				"params": map[string]any{"db": "acme", "login": "alice", "password": "alice-pass"}})
+			resp, err := client.Post(s.URL()+"/web/session/authenticate", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var auth struct{ Result map[string]any }
+			json.NewDecoder(resp.Body).Decode(&auth)
+			resp.Body.Close()
+			want := strings.Fields(sessionKeys[v])
+			sort.Strings(want)
+			if got := keysOf(auth.Result); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("authenticate keys:\n got %s\nwant %s", got, want)
+			}
+			resp, err = client.Post(s.URL()+"/web/session/get_session_info", "application/json", strings.NewReader(`{"jsonrpc":"2.0","method":"call","params":{},"id":2}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info struct{ Result map[string]any }
+			json.NewDecoder(resp.Body).Decode(&info)
+			resp.Body.Close()
+			if got := keysOf(info.Result); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("get_session_info keys:\n got %s\nwant %s", got, want)
+			}
+			uc, _ := info.Result["user_companies"].(map[string]any)
+			switch v {
+			case 14:
+				if fmt.Sprint(uc["current_company"]) != "[1 My Company]" || fmt.Sprint(uc["allowed_companies"]) != "[[1 My Company]]" {
+					t.Errorf("14 user_companies = %v, want [id, name] pairs", uc)
+				}
+			default:
+				all, _ := uc["allowed_companies"].(map[string]any)
+				c, _ := all["1"].(map[string]any)
+				if uc["current_company"] != float64(1) || c["name"] != "My Company" || c["sequence"] != float64(0) {
+					t.Errorf("%d user_companies = %v, want dicts by id", v, uc)
+				}
+				if _, ok := uc["disallowed_ancestor_companies"]; ok != (v >= 17) {
+					t.Errorf("%d user_companies.disallowed_ancestor_companies present = %v", v, ok)
+				}
+			}
+			if base, _ := info.Result["web.base.url"].(string); base != s.URL() {
+				t.Errorf("web.base.url = %q, want %q", base, s.URL())
+			}
+			if v >= 18 && !dateRE.MatchString(fmt.Sprint(info.Result["partner_write_date"])) {
+				t.Errorf("partner_write_date = %v", info.Result["partner_write_date"])
+			}
+		})
+	}
+}
