@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 )
 
 // The tests of this file check, on every profile 14–19 and with the server
@@ -125,6 +127,82 @@ func TestSessionInfoPerVersion(t *testing.T) {
 			}
 			if v >= 18 && !dateRE.MatchString(fmt.Sprint(info.Result["partner_write_date"])) {
 				t.Errorf("partner_write_date = %v", info.Result["partner_write_date"])
+			}
+		})
+	}
+}
+
+// xmlCall posts a raw XML-RPC body to /xmlrpc/2/object and decodes the
+// answer (a *xmlrpc.Fault for a fault).
+func xmlCall(t *testing.T, url, body string) (any, error) {
+	t.Helper()
+	status, hdr, b := post(t, url, "/xmlrpc/2/object", "text/xml", body)
+	if status != 200 || !strings.Contains(hdr.Get("Content-Type"), "xml") {
+		t.Fatalf("%d %s: %s", status, hdr.Get("Content-Type"), b)
+	}
+	return xmlrpc.DecodeResponse(b, xmlrpc.DefaultLimits)
+}
+
+// executeKw writes an execute_kw call by hand, with kwargs given as raw
+// XML-RPC members, so that a test can send what client libraries send.
+func executeKw(key, method, args, kwargs string) string {
+	return `<?xml version="1.0"?><methodCall><methodName>execute_kw</methodName><params>` +
+		`<param><value><string>acme</string></value></param><param><value><int>3</int></value></param>` +
+		`<param><value><string>` + key + `</string></value></param><param><value><string>res.partner</string></value></param>` +
+		`<param><value><string>` + method + `</string></value></param><param><value><array><data>` + args + `</data></array></value></param>` +
+		`<param><value><struct>` + kwargs + `</struct></value></param></params></methodCall>`
+}
+
+func member(name, value string) string {
+	return `<member><name>` + name + `</name>` + value + `</member>`
+}
+
+// TestFalsyOptions: the options a client leaves empty — <value/> (the empty
+// string), False, None, 0 — are "not given", as Python's truthiness makes
+// them in Odoo, on every method that takes them; a wrong truthy value is
+// still refused.
+func TestFalsyOptions(t *testing.T) {
+	const emptyDomain = `<value><array><data></data></array></value>`
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, key := startOkapi(t, "sqlite", v)
+			all, err := xmlCall(t, s.URL(), executeKw(key, "search", emptyDomain, ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := len(all.([]any))
+			for _, empty := range []string{`<value/>`, `<value></value>`, `<value><string></string></value>`, `<value><boolean>0</boolean></value>`, `<value><nil/></value>`, `<value><int>0</int></value>`} {
+				opts := member("offset", empty) + member("limit", empty) + member("order", empty) + member("context", empty)
+				for _, c := range []struct{ method, args, kwargs string }{
+					{"search", emptyDomain, opts},
+					{"search_read", emptyDomain, opts + member("fields", empty)},
+					{"search_count", emptyDomain, member("limit", empty) + member("context", empty)},
+					{"name_search", "", member("name", empty) + member("limit", empty) + member("context", empty)},
+					{"read", `<value><array><data><value><int>1</int></value></data></array></value>`, member("fields", empty) + member("context", empty)},
+					{"fields_get", "", member("allfields", empty) + member("attributes", empty) + member("context", empty)},
+				} {
+					got, err := xmlCall(t, s.URL(), executeKw(key, c.method, c.args, c.kwargs))
+					if err != nil {
+						t.Errorf("%s with %s options: %v", c.method, empty, err)
+						continue
+					}
+					n := -1
+					switch x := got.(type) {
+					case []any:
+						n = len(x)
+					case int64:
+						n = int(x)
+					}
+					if (c.method == "search" || c.method == "search_read" || c.method == "search_count") && n != want {
+						t.Errorf("%s with %s options: %d records, want all %d", c.method, empty, n, want)
+					}
+				}
+			}
+			for _, bad := range []string{member("offset", `<value><string>abc</string></value>`), member("offset", `<value><int>-1</int></value>`), member("order", `<value><int>5</int></value>`)} {
+				if _, err := xmlCall(t, s.URL(), executeKw(key, "search", emptyDomain, bad)); err == nil {
+					t.Errorf("search with %s was accepted", bad)
+				}
 			}
 		})
 	}

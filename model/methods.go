@@ -177,19 +177,41 @@ func sortedKeys(m map[string]any) []string {
 	return out
 }
 
-// Argument readers: Odoo's methods accept False/None for "not given".
+// Argument readers: Odoo's methods accept False/None for "not given", and
+// test their options by truthiness (odoo/models.py 17.0, search_fetch:
+// "if offset", "if limit", "if order"), so any falsy value is "not given":
+// client libraries send the options they were not given as <value/> (the
+// empty string), False or None.
+
+// pyFalsy reports whether Python would find a decoded value false.
+func pyFalsy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case string:
+		return x == ""
+	case int64:
+		return x == 0
+	case int:
+		return x == 0
+	case float64:
+		return x == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
 
 func intArg(a Args, name string, def int64) (int64, error) {
 	v := a.Get(name)
-	if v == nil || v == false {
+	if pyFalsy(v) {
+		// A limit of 0 is "no limit" too: clients such as odoo-await send
+		// it by default.
 		return def, nil
-	}
-	// Odoo reads a limit of 0 as "no limit" (it only limits when truthy);
-	// clients such as odoo-await send it by default.
-	if name == "limit" {
-		if n, ok := toInt(v); ok && n == 0 {
-			return def, nil
-		}
 	}
 	n, ok := toInt(v)
 	if !ok || n < 0 && def >= 0 {
@@ -200,9 +222,10 @@ func intArg(a Args, name string, def int64) (int64, error) {
 
 func stringArg(a Args, name string) (string, error) {
 	v := a.Get(name)
-	switch x := v.(type) {
-	case nil, bool:
+	if pyFalsy(v) {
 		return "", nil
+	}
+	switch x := v.(type) {
 	case string:
 		return x, nil
 	}
@@ -211,9 +234,10 @@ func stringArg(a Args, name string) (string, error) {
 
 func stringsArg(a Args, name string) ([]string, error) {
 	v := a.Get(name)
-	switch x := v.(type) {
-	case nil, bool:
+	if pyFalsy(v) {
 		return nil, nil
+	}
+	switch x := v.(type) {
 	case string:
 		return []string{x}, nil
 	case []any:
@@ -414,7 +438,8 @@ func genericMethods(v int) map[string]*Method {
 				if op == "" {
 					op = "ilike"
 				}
-				limit, err := intArg(a, "limit", 100)
+				// Absent, the parameter's default (100) applies; falsy is no limit.
+				limit, err := intArg(a, "limit", -1)
 				if err != nil {
 					return nil, err
 				}
