@@ -207,3 +207,67 @@ func TestFalsyOptions(t *testing.T) {
 		})
 	}
 }
+
+// jsonError returns error.data.name and error.data.message of a JSON-RPC
+// answer ("" when it is a result).
+func jsonErrorOf(m map[string]any) (string, string) {
+	e, _ := m["error"].(map[string]any)
+	d, _ := e["data"].(map[string]any)
+	name, _ := d["name"].(string)
+	msg, _ := d["message"].(string)
+	return name, msg
+}
+
+// TestJSONRPCEnvelope: /jsonrpc binds its params to Odoo's route
+// RPC.jsonrpc(service, method, args), so a missing or unknown one is
+// Python's TypeError in Python's words; a body that is not JSON is
+// werkzeug's 400 HTML page.
+func TestJSONRPCEnvelope(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, _ := startOkapi(t, "sqlite", v)
+			for _, c := range []struct {
+				body, want string
+			}{
+				{`{"jsonrpc": "2.0", "method": "call", "id": 1}`, "RPC.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'"},
+				{`{"jsonrpc": "2.0", "method": "call", "params": {"method": "version", "args": []}, "id": 1}`, "RPC.jsonrpc() missing 1 required positional argument: 'service'"},
+				{`{"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version"}, "id": 1}`, "RPC.jsonrpc() missing 1 required positional argument: 'args'"},
+				{`{"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": [], "kwargs": {}}, "id": 1}`, "RPC.jsonrpc() got an unexpected keyword argument 'kwargs'"},
+			} {
+				status, _, body := post(t, s.URL(), "/jsonrpc", "application/json", c.body)
+				var m map[string]any
+				json.Unmarshal(body, &m)
+				if name, msg := jsonErrorOf(m); status != 200 || name != "builtins.TypeError" || msg != c.want {
+					t.Errorf("%s: %d %s %q, want TypeError %q", c.body, status, name, msg, c.want)
+				}
+			}
+			status, hdr, body := post(t, s.URL(), "/jsonrpc", "application/json", `{"jsonrpc": "2.0", "params": `)
+			if status != 400 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "Invalid JSON data") {
+				t.Errorf("body not JSON: %d %s %s", status, hdr.Get("Content-Type"), body)
+			}
+		})
+	}
+}
+
+// TestInvalidDomainPerVersion: a domain that is not a list is the
+// assertion of normalize_domain up to 18 (odoo/osv/expression.py 18.0) and
+// the Domain class's TypeError in 19 (recorded: 19.0/json2_bad_domain).
+func TestInvalidDomainPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, key := startOkapi(t, "sqlite", v)
+			m := jsonCall(t, s.URL(), "/jsonrpc", map[string]any{"service": "object", "method": "execute_kw",
+				"args": []any{"acme", 3, key, "res.partner", "search_read", []any{"garbage"}}})
+			name, msg := jsonErrorOf(m)
+			wantName, wantMsg := "builtins.AssertionError", "Domains to normalize must have a 'domain' form: a list or tuple of domain components"
+			if v >= 19 {
+				wantName, wantMsg = "builtins.TypeError", "Domain() invalid argument type for domain: 'garbage'"
+			}
+			if name != wantName || msg != wantMsg {
+				t.Errorf("got %s %q, want %s %q", name, msg, wantName, wantMsg)
+			}
+		})
+	}
+}

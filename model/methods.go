@@ -110,6 +110,14 @@ func (m *Method) bindPositional(args []any, kwargs map[string]any) (Args, error)
 	return out, nil
 }
 
+// BindKeywords binds keyword arguments alone as Python binds them, with
+// Python's words for every mistake: the routes that Odoo declares as Python
+// functions (such as /jsonrpc's RPC.jsonrpc(service, method, args)) use it
+// for their own signatures.
+func (m *Method) BindKeywords(kwargs map[string]any) (Args, error) {
+	return m.bindPositional(nil, kwargs)
+}
+
 // bindNamed binds JSON-2's named arguments; its mistakes are 422s worded as
 // Python's inspect.Signature.bind words them.
 func (m *Method) bindNamed(named map[string]any) (Args, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/model"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -17,9 +18,19 @@ const eSessionExpired okapi.Code = "odoo.http.SessionExpiredException"
 // jsonFunc handles the params of one JSON-RPC route.
 type jsonFunc func(w http.ResponseWriter, r *http.Request, params map[string]any) (any, error)
 
+// jsonrpcRoute is the signature of Odoo's /jsonrpc route,
+// RPC.jsonrpc(self, service, method, args) (base/controllers/rpc.py, 16.0–
+// 19.0): its params bind to it as keyword arguments, and a missing or
+// unknown one is Python's TypeError.
+var jsonrpcRoute = &model.Method{Name: "jsonrpc", Qual: "RPC.jsonrpc",
+	Params: []model.Param{{Name: "service", Required: true}, {Name: "method", Required: true}, {Name: "args", Required: true}}}
+
 // handleJSONRPC serves /jsonrpc: {"service", "method", "args"}.
 func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 	h.jsonRoute(func(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
+		if _, err := jsonrpcRoute.BindKeywords(p); err != nil {
+			return nil, err
+		}
 		service, _ := p["service"].(string)
 		method, _ := p["method"].(string)
 		var args []any
@@ -68,7 +79,9 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		}
 		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)
 		if err != nil {
-			http.Error(w, "Invalid JSON data", http.StatusBadRequest)
+			// werkzeug's BadRequest page, as Odoo raises it (http.py 17.0,
+			// JsonRPCDispatcher).
+			htmlError(w, http.StatusBadRequest, "Bad Request", "Invalid JSON data")
 			return
 		}
 		if req.Params == nil {
