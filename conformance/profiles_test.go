@@ -271,3 +271,44 @@ func TestInvalidDomainPerVersion(t *testing.T) {
 		})
 	}
 }
+
+// call posts an XML-RPC call to /xmlrpc/2/<service>.
+func call(t *testing.T, url, service, method string, params ...any) (any, error) {
+	t.Helper()
+	body, err := xmlrpc.AppendCall(nil, method, params...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, b := post(t, url, "/xmlrpc/2/"+service, "text/xml", string(body))
+	if status != 200 {
+		t.Fatalf("%s.%s: %d %s", service, method, status, b)
+	}
+	return xmlrpc.DecodeResponse(b, xmlrpc.DefaultLimits)
+}
+
+// TestContactCreationPerVersion: a user made over RPC without groups gets
+// the default user template, which lets them create contacts up to 18 (as
+// the 16.0–18.0 recordings show) and not in 19, where contact creation is
+// its own group.
+func TestContactCreationPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, _ := startOkapi(t, "sqlite", v)
+			uid, err := call(t, s.URL(), "object", "execute_kw", "acme", int64(2), "admin", "res.users", "create",
+				[]any{map[string]any{"name": "Carol", "login": "carol", "password": "carol-pass"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = call(t, s.URL(), "object", "execute_kw", "acme", uid, "carol-pass", "res.partner", "create",
+				[]any{map[string]any{"name": "Made by Carol"}})
+			f, _ := err.(*xmlrpc.Fault)
+			switch {
+			case v <= 18 && err != nil:
+				t.Errorf("a new internal user may not create contacts: %v", err)
+			case v >= 19 && (f == nil || fmt.Sprint(f.Code) != "4" || !strings.Contains(f.String, "not allowed to create")):
+				t.Errorf("a new internal user created a contact without the group: %v", err)
+			}
+		})
+	}
+}
