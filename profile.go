@@ -39,8 +39,8 @@ type Profile struct {
 	// GroupsField is the res.users many2many of groups: groups_id up to 18,
 	// group_ids in 19.
 	GroupsField string
-	// NameGet: the name_get method exists (up to 16); display_name is a
-	// field from 17 on, and a method never.
+	// NameGet: the name_get method exists (up to 17, deprecated there);
+	// display_name is a field from 17 on.
 	NameGet bool
 	// SystemUserName is the name of the system user's contact, which
 	// records it created show as their author.
@@ -139,7 +139,7 @@ func newProfile(v int) *Profile {
 		JSONRPCErrorCode:    200,
 		DebugFirst:          true,
 		GroupsField:         "groups_id",
-		NameGet:             v <= 16,
+		NameGet:             v <= 17,
 		IdentityDeniedPlain: v == 14,
 		SystemUserName:      "OdooBot",
 		RPCCooldown:         v <= 15,

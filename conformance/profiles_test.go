@@ -312,3 +312,50 @@ func TestContactCreationPerVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestXMLDeclarationPerVersion: answers and faults are framed as each
+// version frames them: Python's dumps (`<?xml version='1.0'?>`, no blank
+// line) up to 17, Odoo's own marshaller from 18, as recorded.
+func TestXMLDeclarationPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, _ := startOkapi(t, "sqlite", v)
+			head, tail := "<?xml version='1.0'?>\n", "</fault>\n</methodResponse>\n"
+			if v >= 18 {
+				head, tail = "<?xml version=\"1.0\"?>\n", "</fault>\n\n</methodResponse>\n"
+			}
+			body, _ := xmlrpc.AppendCall(nil, "version")
+			_, _, ok := post(t, s.URL(), "/xmlrpc/2/common", "text/xml", string(body))
+			if !strings.HasPrefix(string(ok), head) {
+				t.Errorf("answer starts %q, want %q", ok[:min(len(ok), 25)], head)
+			}
+			body, _ = xmlrpc.AppendCall(nil, "nope")
+			_, _, fault := post(t, s.URL(), "/xmlrpc/2/common", "text/xml", string(body))
+			if !strings.HasPrefix(string(fault), head) || !strings.HasSuffix(string(fault), tail) {
+				t.Errorf("fault = %q, want %q…%q", fault, head, tail)
+			}
+		})
+	}
+}
+
+// TestNameGetPerVersion: name_get answers up to 17 (deprecated in 17,
+// odoo/models.py 17.0) and does not exist from 18.
+func TestNameGetPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, key := startOkapi(t, "sqlite", v)
+			got, err := call(t, s.URL(), "object", "execute_kw", "acme", int64(3), key, "res.partner", "name_get", []any{[]any{int64(1)}})
+			if v <= 17 {
+				if err != nil || fmt.Sprint(got) != "[[1 My Company]]" {
+					t.Errorf("name_get = %v, %v", got, err)
+				}
+				return
+			}
+			if f, ok := err.(*xmlrpc.Fault); !ok || !strings.Contains(f.String, "name_get") || !strings.Contains(f.String, "does not exist") {
+				t.Errorf("name_get on %d: %v, %v", v, got, err)
+			}
+		})
+	}
+}
