@@ -359,3 +359,27 @@ func TestNameGetPerVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongContentTypePerVersion: a JSON route reached with another content
+// type answers werkzeug's page with each version's text: 14–15 name the
+// function and both request types (odoo/http.py 15.0), 16–18 the inferred
+// type (400), 19 the same with 415 (recorded 19.0/json2_wrong_content_type).
+func TestWrongContentTypePerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, _ := startOkapi(t, "sqlite", v)
+			status, hdr, body := post(t, s.URL(), "/web/session/authenticate", "text/plain", `{}`)
+			want, wantStatus := "Request inferred type is compatible with [&#39;http&#39;] but &#39;/web/session/authenticate&#39; is type=&#39;json&#39;.", 400
+			switch {
+			case v <= 15:
+				want = "&lt;function Session.authenticate at 0x7f0a3c5e1ee0&gt;, /web/session/authenticate: Function declared as capable of handling request of type &#39;json&#39; but called with a request of type &#39;http&#39;"
+			case v >= 19:
+				want, wantStatus = "is type=&#39;jsonrpc&#39;", 415
+			}
+			if status != wantStatus || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(body), want) {
+				t.Errorf("got %d %s %s, want %d with %q", status, hdr.Get("Content-Type"), body, wantStatus, want)
+			}
+		})
+	}
+}

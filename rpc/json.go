@@ -130,6 +130,10 @@ func (h *Handler) wrongJSONType(w http.ResponseWriter, path string) {
 			"Request inferred type is compatible with [&#39;http&#39;] but &#39;"+route+"&#39; is type=&#39;jsonrpc&#39;.<br><br>Please verify the Content-Type request header and try again.")
 		return
 	}
+	if h.profile.Version <= 15 {
+		htmlError(w, http.StatusBadRequest, "Bad Request", htmlEscape(oldWrongType(path)))
+		return
+	}
 	htmlError(w, http.StatusBadRequest, "Bad Request",
 		"Request inferred type is compatible with [&#39;http&#39;] but &#39;"+route+"&#39; is type=&#39;json&#39;.")
 }
