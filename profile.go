@@ -79,10 +79,26 @@ type UI struct {
 	ExpirationColumn bool   // 18: the list has an "Expiration Date" column
 	// Devices (17+) is the "Log out from all devices" button: in the
 	// group "Other Devices" (17–18) or the row "Devices" (19).
-	Devices       bool
-	DeleteLabel   string // title of the per-key delete button
-	DialogSave    string // preferences dialog footer
-	DialogDiscard string
+	Devices bool
+	// DevicesFirst (17): "Other Devices" comes before the keys.
+	DevicesFirst bool
+	// DevicesDialog (17): logging out the other devices asks the password
+	// in its own dialog, with these words (base's
+	// res_users_identitycheck_view_form_revokedevices, 17.0); other
+	// versions use the identity check's own.
+	DevicesDialog *DevicesDialog
+	// DocsLabel and DocsURL are the link to the external API's
+	// documentation beside the keys: "Documentation" (14–15), "Learn more"
+	// (16+).
+	DocsLabel, DocsURL string
+	DeleteLabel        string // title of the per-key delete button
+	DialogSave         string // preferences dialog footer
+	DialogDiscard      string
+}
+
+// DevicesDialog is the words of 17's "Log out from all devices?" dialog.
+type DevicesDialog struct {
+	Title, Text, Prompt, Button string
 }
 
 // Duration is one choice in the "Give a duration for the key's validity"
@@ -208,6 +224,25 @@ func newProfile(v int) *Profile {
 		ui.DialogDiscard = "Discard"
 	}
 	ui.Devices = v >= 17
+	ui.DocsLabel = "Learn more"
+	switch {
+	case v <= 15:
+		ui.DocsLabel = "Documentation"
+		ui.DocsURL = fmt.Sprintf("https://www.odoo.com/documentation/%d.0/developer/misc/api/odoo.html", v)
+		if v == 14 {
+			ui.DocsURL = "https://www.odoo.com/documentation/14.0/webservices/odoo.html"
+		}
+	case v == 16:
+		ui.DocsURL = "https://www.odoo.com/documentation/16.0/developer/api/external_api.html"
+	default:
+		ui.DocsURL = fmt.Sprintf("https://www.odoo.com/documentation/%d.0/developer/reference/external_api.html", v)
+	}
+	if v == 17 {
+		ui.DevicesFirst = true
+		ui.DevicesDialog = &DevicesDialog{Title: "Log out from all devices?",
+			Text:   "You are about to log out from all devices that currently have access to your account.",
+			Prompt: "Type in your password to confirm :", Button: "Log out from all devices"}
+	}
 	p.UI = ui
 	return p
 }
