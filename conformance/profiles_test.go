@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -379,6 +381,50 @@ func TestWrongContentTypePerVersion(t *testing.T) {
 			}
 			if status != wantStatus || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(body), want) {
 				t.Errorf("got %d %s %s, want %d with %q", status, hdr.Get("Content-Type"), body, wantStatus, want)
+			}
+		})
+	}
+}
+
+// TestPartnerFieldsPerVersion: res.partner has the fields of the version,
+// and none that the version lacks: every field Okapi's fields_get lists is
+// in the recorded real answer (16.0–19.0); 14–16 have __last_update, 16
+// translated_display_name, 17+ complete_name.
+func TestPartnerFieldsPerVersion(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, key := startOkapi(t, "sqlite", v)
+			got, err := call(t, s.URL(), "object", "execute_kw", "acme", int64(3), key, "res.partner", "fields_get", []any{},
+				map[string]any{"attributes": []any{"type"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := got.(map[string]any)
+			for name, want := range map[string]bool{"__last_update": v <= 16, "translated_display_name": v == 16 || v <= 15, "complete_name": v >= 17} {
+				if _, ok := ours[name]; ok != want {
+					t.Errorf("%s present = %v, want %v", name, ok, want)
+				}
+			}
+			if v < 16 {
+				return
+			}
+			var c recorded
+			b, err := os.ReadFile(filepath.Join(Recordings, fmt.Sprintf("%d.0", v), "xmlrpc_object_fields_get_partner_attrs_alice_key.json"))
+			if err == nil {
+				err = json.Unmarshal(b, &c)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := xmlrpc.DecodeResponse([]byte(c.Response.Body), xmlrpc.DefaultLimits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name := range ours {
+				if _, ok := rec.(map[string]any)[name]; !ok {
+					t.Errorf("res.partner.%s: Odoo %d.0 has no such field", name, v)
+				}
 			}
 		})
 	}
