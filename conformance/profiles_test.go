@@ -429,3 +429,40 @@ func TestPartnerFieldsPerVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestInstallationRecords: the records installation made keep the authors
+// and data installation gave them (19.0's recorded search_read, 16.0–18.0's
+// administrator e-mail): the company's contact has no author and was last
+// written by the system user, the administrator's contact was made and
+// written by the system user, and its e-mail is admin@example.com up to 18.
+func TestInstallationRecords(t *testing.T) {
+	for v := 14; v <= 19; v++ {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			t.Parallel()
+			s, key := startOkapi(t, "sqlite", v)
+			got, err := call(t, s.URL(), "object", "execute_kw", "acme", int64(3), key, "res.partner", "read", []any{[]any{int64(1), int64(3)}},
+				map[string]any{"fields": []any{"create_uid", "write_uid", "email"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := got.([]any)
+			system := "OdooBot"
+			if v >= 19 {
+				system = "System"
+			}
+			company, admin := recs[0].(map[string]any), recs[1].(map[string]any)
+			email := any("admin@example.com")
+			if v >= 19 {
+				email = false
+			}
+			switch {
+			case company["create_uid"] != false || fmt.Sprint(company["write_uid"]) != fmt.Sprintf("[1 %s]", system):
+				t.Errorf("company contact: created by %v, written by %v", company["create_uid"], company["write_uid"])
+			case fmt.Sprint(admin["create_uid"]) != fmt.Sprintf("[1 %s]", system) || fmt.Sprint(admin["write_uid"]) != fmt.Sprintf("[1 %s]", system):
+				t.Errorf("administrator's contact: created by %v, written by %v", admin["create_uid"], admin["write_uid"])
+			case admin["email"] != email:
+				t.Errorf("administrator's e-mail = %v, want %v", admin["email"], email)
+			}
+		})
+	}
+}
