@@ -151,12 +151,21 @@ var (
 	npmErr  error
 )
 
-// nodeClients installs the npm clients of testdata/node (npm ci, once) and
-// returns that folder.
+// nodeClients installs the npm clients of testdata/node (npm ci, once, when
+// one is missing) and returns that folder.
 func nodeClients(t *testing.T) string {
 	t.Helper()
 	dir, _ := filepath.Abs(filepath.Join("testdata", "node"))
 	npmOnce.Do(func() {
+		installed := true
+		for _, pkg := range []string{"odoo-await", "@fernandoslim/odoo-jsonrpc"} {
+			if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+				installed = false
+			}
+		}
+		if installed {
+			return
+		}
 		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
