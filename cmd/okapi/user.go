@@ -19,7 +19,8 @@ func newUserCmd() *cobra.Command {
 		Short: "Create, list and archive users",
 		Long:  "Manage users on the data folder (or --db database), even while a server runs on it.",
 	}
-	cmd.AddCommand(newUserCreateCmd(), newUserListCmd(), newUserArchiveCmd(true), newUserArchiveCmd(false), newUserPasswordCmd())
+	cmd.AddCommand(newUserCreateCmd(), newUserListCmd(), newUserArchiveCmd(true), newUserArchiveCmd(false), newUserPasswordCmd(),
+		newUser2FACmd())
 	return cmd
 }
 
@@ -170,6 +171,7 @@ func newUserArchiveCmd(archive bool) *cobra.Command {
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVar(&login, "login", "", "the user's login (required)")
+	cmd.MarkFlagRequired("login")
 	return cmd
 }
 
@@ -209,6 +211,7 @@ out of every browser (web sessions end); API keys keep working.`,
 	sf.register(cmd)
 	cmd.Flags().StringVar(&login, "login", "", "the user's login (required)")
 	cmd.Flags().StringVar(&password, "password", "", `the new password ("-" reads it from stdin)`)
+	cmd.MarkFlagRequired("login")
 	return cmd
 }
 
