@@ -111,7 +111,7 @@ type KeyUse struct {
 // running server.
 type Event struct {
 	Seq    int64
-	Kind   string // "key" or "user"
+	Kind   string // "key", "user", or "groups" (implied groups changed: every user)
 	UserID int64
 	KeyID  int64
 }
@@ -219,4 +219,7 @@ type FailureStore interface {
 	// Failures returns the count and last failure time for key.
 	Failures(ctx context.Context, key string) (int, time.Time, error)
 	ClearFailures(ctx context.Context, key string) error
+	// PruneFailures deletes counts whose last failure is before before,
+	// and rows of known addresses ("known:…") last seen before known.
+	PruneFailures(ctx context.Context, before, known time.Time) error
 }

@@ -237,6 +237,8 @@ func (s *Service) Sync(ctx context.Context) error {
 			switch e.Kind {
 			case "key":
 				s.cache.invalidateKey(e.KeyID)
+			case "groups":
+				s.cache.invalidateUsers()
 			default:
 				s.cache.invalidateUser(e.UserID)
 			}
@@ -257,6 +259,9 @@ func (s *Service) cleanupLoop(ctx context.Context) {
 		}
 		if err := s.store.PruneSessions(ctx, s.now().Add(-sessionIdle)); err != nil && ctx.Err() == nil {
 			s.log.Warn("pruning sessions failed", "err", err)
+		}
+		if err := s.limiter.prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pruning login failure counts failed", "err", err)
 		}
 	})
 }

@@ -158,6 +158,17 @@ func (c *cache) invalidateAll() {
 	c.mu.Unlock()
 }
 
+// invalidateUsers forgets every user, keeping the grants: a change to which
+// groups imply which changes the effective groups of any member, and the
+// next check reads each user (and their groups) again.
+func (c *cache) invalidateUsers() {
+	c.mu.Lock()
+	c.users = make(map[int64]*okapi.User)
+	c.logins = make(map[string]int64)
+	c.epoch.Add(1)
+	c.mu.Unlock()
+}
+
 func (c *cache) user(uid int64) (*okapi.User, bool) {
 	c.mu.RLock()
 	u, ok := c.users[uid]

@@ -330,7 +330,13 @@ func (s *Service) RotateKey(ctx context.Context, actor *okapi.User, keyID int64,
 		rot.Old, rot.OldEnds = k, now
 		return rot, nil
 	}
-	ends := now.Add(req.Overlap).Truncate(time.Second)
+	// The database keeps whole seconds, and a key is refused from the
+	// instant it ends: round up, so the old key works at least as long as
+	// asked.
+	ends := now.Add(req.Overlap)
+	if t := ends.Truncate(time.Second); !t.Equal(ends) {
+		ends = t.Add(time.Second)
+	}
 	if !old.ExpirationDate.IsZero() && old.ExpirationDate.Before(ends) {
 		ends = old.ExpirationDate
 	}

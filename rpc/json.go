@@ -9,6 +9,7 @@ import (
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/model"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -77,7 +78,7 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		if !h.body(w, r, body) {
 			return
 		}
-		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)
+		req, err := jsonrpc.DecodeRequest(*body, limits.Request)
 		if err != nil {
 			// werkzeug's BadRequest page, as Odoo raises it (http.py 17.0,
 			// JsonRPCDispatcher).

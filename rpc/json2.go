@@ -7,6 +7,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -71,7 +72,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	params := map[string]any{}
 	if len(*body) > 0 {
-		v, err := jsonrpc.Decode(*body, jsonrpc.DefaultLimits)
+		v, err := jsonrpc.Decode(*body, limits.Request)
 		if err != nil {
 			h.json2Error(w, &okapi.Error{Code: okapi.EBadRequest, Message: "could not parse the body as json: " + err.Error()})
 			return

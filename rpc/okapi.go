@@ -7,6 +7,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -51,7 +52,7 @@ func (h *Handler) handleKeyStatus(w http.ResponseWriter, r *http.Request) {
 	if !h.body(w, r, body) {
 		return
 	}
-	v, err := jsonrpc.Decode(*body, jsonrpc.DefaultLimits)
+	v, err := jsonrpc.Decode(*body, limits.Request)
 	req, ok := v.(map[string]any)
 	if err != nil || !ok {
 		reply(http.StatusBadRequest, okapi.Struct{{Name: "error", Value: "the body is not a JSON object"}})

@@ -144,6 +144,11 @@ func (h *Handler) readBody(r *http.Request, buf *[]byte) error {
 	}
 	lr := io.LimitReader(r.Body, h.cfg.MaxBody+1)
 	b := (*buf)[:0]
+	if n := r.ContentLength; n > 0 && int64(cap(b)) <= n {
+		// The declared length at once (+1 to see the end): growing by
+		// doubling would cost up to three times the body.
+		b = make([]byte, 0, n+1)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

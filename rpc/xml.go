@@ -6,6 +6,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 )
 
@@ -25,7 +26,7 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	if !h.body(w, r, body) {
 		return
 	}
-	call, err := xmlrpc.DecodeCall(*body, xmlrpc.DefaultLimits)
+	call, err := xmlrpc.DecodeCall(*body, limits.Request)
 	if err != nil {
 		h.writeFault(w, legacy, &okapi.Error{Code: okapi.EException, Message: "malformed XML-RPC request: " + err.Error()})
 		return

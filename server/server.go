@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -46,10 +47,18 @@ type Config struct {
 	OnAdminPassword func(login, password string)
 
 	TLSCert, TLSKey string
-	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	// PublicURL is the address clients use (--public-url); an https one
+	// means a TLS-terminating proxy in front: cookies get Secure, answers
+	// HSTS, as with TLSCert.
+	PublicURL string
+	// TrustedProxies are the addresses whose X-Forwarded-For (and
+	// X-Forwarded-Proto) is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds request bodies (default 10 MiB).
 	MaxBodyBytes int64
+	// MaxBodyInFlight bounds the bytes of large bodies read and decoded at
+	// once, across requests (default 32 MiB, never under MaxBodyBytes).
+	MaxBodyInFlight int64
 	// Cooldown is the brute-force limit (default: Odoo's 5 failures → 60 s).
 	Cooldown *auth.Cooldown
 	// Pprof mounts /debug/pprof for administrators.
@@ -100,9 +109,11 @@ type Server struct {
 	RPC     *rpc.Handler
 	Metrics *Metrics
 	handler http.Handler
-	http    *http.Server
-	ln      net.Listener
-	cancel  context.CancelFunc
+	// secure tells whether a request reached its client over HTTPS.
+	secure func(*http.Request) bool
+	http   *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
 	// ready is read by /readyz while Listen and Shutdown write it.
 	ready atomic.Bool
 }
@@ -121,6 +132,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 10 << 20
 	}
+	if cfg.MaxBodyInFlight == 0 {
+		cfg.MaxBodyInFlight = 32 << 20
+	}
+	cfg.MaxBodyInFlight = max(cfg.MaxBodyInFlight, cfg.MaxBodyBytes)
 	prof, err := okapi.ProfileFor(cfg.Version)
 	if err != nil {
 		return nil, err
@@ -167,8 +182,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Models = model.NewRegistry(prof, opened.Store.DB(), s.Auth)
 	clientIP := ClientIP(cfg.TrustedProxies)
+	s.secure = SecureRequest(cfg.TLSCert != "" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), cfg.TrustedProxies)
 	s.Web, err = web.New(web.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
-		Secure: cfg.TLSCert != "", ClientIP: clientIP, Now: cfg.Now})
+		SecureRequest: s.secure, ClientIP: clientIP, Now: cfg.Now})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -199,8 +215,9 @@ func (s *Server) routes() http.Handler {
 	}
 	var h http.Handler = mux
 	h = s.Metrics.Middleware(h)
-	h = securityHeaders(h, s.cfg.TLSCert != "")
+	h = securityHeaders(h, s.secure)
 	h = limitBody(h, s.cfg.MaxBodyBytes)
+	h = budgetBodies(h, newBodyBudget(s.cfg.MaxBodyInFlight), s.cfg.MaxBodyBytes)
 	h = recoverPanics(h, s.log)
 	h = logRequests(h, s.log)
 	return h

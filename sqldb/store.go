@@ -369,10 +369,8 @@ func InsertKey(ctx context.Context, tx *Tx, k *okapi.Key, hash string) error {
 // RehashKey implements okapi.KeyStore. It changes nothing if the hash was
 // replaced meanwhile.
 func (s *Store) RehashKey(ctx context.Context, id int64, oldHash, newHash string) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET key_hash = ? WHERE id = ? AND key_hash = ?`, newHash, id, oldHash)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `UPDATE res_users_apikeys SET key_hash = ? WHERE id = ? AND key_hash = ?`, newHash, id, oldHash)
+	return err
 }
 
 const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, '')`
@@ -762,11 +760,9 @@ func (s *Store) SetMetaOnce(ctx context.Context, key, value string) (string, err
 
 // CreateSession implements okapi.SessionStore.
 func (s *Store) CreateSession(ctx context.Context, se *okapi.Session) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
+	return err
 }
 
 // SessionByID implements okapi.SessionStore.
@@ -784,11 +780,9 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*okapi.Session, err
 
 // UpdateSession implements okapi.SessionStore.
 func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
-			se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
+		se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
+	return err
 }
 
 // ClaimForm implements okapi.SessionStore: one conditional UPDATE, so two
@@ -808,10 +802,8 @@ func (s *Store) ClaimForm(ctx context.Context, id, form string) (bool, error) {
 
 // DeleteSession implements okapi.SessionStore.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
+	return err
 }
 
 // DeleteUserSessions implements okapi.SessionStore.
@@ -912,6 +904,17 @@ func (s *Store) Failures(ctx context.Context, key string) (int, time.Time, error
 		return 0, time.Time{}, nil
 	}
 	return count, last.Time, err
+}
+
+// PruneFailures implements okapi.FailureStore.
+func (s *Store) PruneFailures(ctx context.Context, before, known time.Time) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key NOT LIKE 'known:%'`, FormatTime(before)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key LIKE 'known:%'`, FormatTime(known))
+		return err
+	})
 }
 
 // ClearFailures implements okapi.FailureStore.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -73,6 +74,12 @@ the same secret.key file, or $OKAPI_SECRET).`,
 			default:
 				return usagef("--sqlite-synchronous must be NORMAL or FULL, not %q", cfg.Synchronous)
 			}
+			if cfg.PublicURL != "" {
+				u, err := url.Parse(cfg.PublicURL)
+				if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return usagef("--public-url %s: want http(s)://host[:port][/path]", cfg.PublicURL)
+				}
+			}
 			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
 			// The data folder holds the SQLite database, and the server
 			// secret unless $OKAPI_SECRET gives it.
@@ -101,11 +108,13 @@ the same secret.key file, or $OKAPI_SECRET).`,
 	f.StringVar(&cfg.DBName, "db-name", envOr("OKAPI_DB_NAME", "okapi"), "the database name clients give")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (HTTPS, with HSTS)")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file")
-	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)")
+	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For (and X-Forwarded-Proto) is believed (repeatable)")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "the address clients use, e.g. https://erp.example.com behind a TLS-terminating proxy: https gives Secure cookies and HSTS")
 	f.Int64Var(&maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
-	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before a cooldown; 0 disables")
+	f.Int64Var(&cfg.MaxBodyInFlight, "max-body-in-flight", 32<<20, "bytes of large request bodies read and decoded at once; more wait, then get 503")
+	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before passwords wait; 0 disables")
 	f.DurationVar(&cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
-	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count failures per login, whatever the address")
+	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count password failures per login, whatever the address (never holds back keys, nor addresses that logged in as the login before)")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
 	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
 	f.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL survives a killed process, FULL also a power cut")
