@@ -17,6 +17,7 @@ type grant struct {
 	keyID   int64 // 0 for a password
 	scope   string
 	expires time.Time // zero: persistent
+	policy  *okapi.Policy
 }
 
 // cache holds grants and users. Every change that could make a grant wrong

@@ -59,15 +59,29 @@ func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, e
 // returns the uid, or okapi.ErrAccessDenied for every kind of failure, so
 // that the RPC layer answers false.
 func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string) (int64, error) {
-	if secretText == "" && s.profile.EmptySecretFault {
+	return s.authenticate(ctx, login, secretText, ip, false)
+}
+
+// authenticate is Authenticate; with passThrough (a gateway that forwards
+// what it does not know), a login or secret of no local user is
+// ErrNotLocal and counts no failure.
+func (s *Service) authenticate(ctx context.Context, login, secretText, ip string, passThrough bool) (int64, error) {
+	if secretText == "" && s.profile.EmptySecretFault && !passThrough {
 		// The recorded 18.0 build asserts a non-empty key before looking.
 		return 0, &okapi.Error{Code: okapi.EException, Message: "scope and key required"}
 	}
 	key := loginKey(login)
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
+		if passThrough && okapi.LooksLikeKey(secretText) {
+			// Maybe the upstream's key: forwarded, whatever the cooldowns.
+			return 0, ErrNotLocal
+		}
 		if err := s.holdPassword(ctx, PathAuthenticate, ip, login); err != nil {
 			return 0, err
+		}
+		if passThrough {
+			return 0, ErrNotLocal
 		}
 		// Spend a password check so an unknown login takes as long (the
 		// answer, false, is the same).
@@ -83,6 +97,9 @@ func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string
 		return 0, err
 	}
 	if !ok {
+		if passThrough {
+			return 0, ErrNotLocal
+		}
 		s.fail(ctx, PathAuthenticate, ip, key, login, s.why(ctx, u, secretText))
 		return 0, okapi.ErrAccessDenied
 	}
@@ -109,7 +126,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 	// Failures count against the login, as authenticate's do, so that a
 	// guesser gets one budget per account whichever call they use.
 	key := loginKey(u.Login)
-	ok, readOnly, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
+	ok, g, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
 	if err != nil { // the cooldown's, or the database's
 		return nil, err
 	}
@@ -118,7 +135,7 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 		return nil, okapi.ErrAccessDenied
 	}
 	s.limiter.succeed(ip, u.Login)
-	return u.WithReadOnly(readOnly), nil
+	return g.caller(u), nil
 }
 
 // MissingUser is Odoo's answer to a call naming a uid that does not exist.
@@ -160,14 +177,14 @@ func (s *Service) CheckKey(ctx context.Context, secretText, scope, ip string) (*
 		return nil, okapi.ErrAccessDenied
 	}
 	d := s.hasher.Digest(secretText)
-	uid, keyScope, ok, err := s.keyOwner(ctx, secretText, d, scope, ip)
+	g, ok, err := s.keyOwner(ctx, secretText, d, scope, ip)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, okapi.ErrAccessDenied
 	}
-	u, err := s.User(ctx, uid)
+	u, err := s.User(ctx, g.uid)
 	if err != nil {
 		if errors.Is(err, okapi.ErrNotFound) {
 			return nil, okapi.ErrAccessDenied
@@ -177,83 +194,84 @@ func (s *Service) CheckKey(ctx context.Context, secretText, scope, ip string) (*
 	if !u.Active {
 		return nil, okapi.ErrAccessDenied
 	}
-	return u.WithReadOnly(keyScope == okapi.ScopeRPCRead), nil
+	return g.caller(u), nil
 }
 
 // checkSecret reports whether secretText is one of u's RPC keys or u's
 // password. Odoo tries the password first, which costs a slow KDF on every
 // key login; Okapi tries a key-shaped secret as a key first. The outcome is
-// the same either way: the uid when either matches. readOnly says the
-// secret was a read-only key. A key is checked whatever the cooldowns (a
-// correct one is never refused); a password is not checked during its
-// address's cooldown, nor, from an address that never logged in as u,
-// while u's login is over its count: then the error is the cooldown's.
-func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip, path string) (ok, readOnly bool, err error) {
+// the same either way: the uid when either matches. g is the key's grant
+// when the secret was a key (zero for a password). A key is checked
+// whatever the cooldowns (a correct one is never refused); a password is
+// not checked during its address's cooldown, nor, from an address that
+// never logged in as u, while u's login is over its count: then the error
+// is the cooldown's.
+func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip, path string) (ok bool, g grant, err error) {
 	if !u.Active || secretText == "" {
 		s.metrics.KeyCheck(path, "denied")
-		return false, false, nil
+		return false, g, nil
 	}
 	if okapi.LooksLikeKey(secretText) {
 		d := s.hasher.Digest(secretText)
-		uid, scope, ok, err := s.keyOwner(ctx, secretText, d, okapi.ScopeRPC, ip)
+		kg, ok, err := s.keyOwner(ctx, secretText, d, okapi.ScopeRPC, ip)
 		if err != nil {
-			return false, false, err
+			return false, g, err
 		}
-		if ok && uid == u.ID {
+		if ok && kg.uid == u.ID {
 			s.metrics.KeyCheck(path, "ok")
-			return true, scope == okapi.ScopeRPCRead, nil
+			return true, kg, nil
 		}
 		if s.limiter.gate(ctx, ip, u.Login) != nil {
 			// During a cooldown a key-shaped secret is taken as the key
 			// it looks like, and refused as a wrong key is.
 			s.metrics.KeyCheck(path, "denied")
-			return false, false, nil
+			return false, g, nil
 		}
 	}
 	if err := s.holdPassword(ctx, path, ip, u.Login); err != nil {
-		return false, false, err
+		return false, g, err
 	}
 	if u.TOTP {
 		// Two-factor authentication is on: API keys only, never the
 		// password, as Odoo's _rpc_api_keys_only rule has it.
 		s.metrics.KeyCheck(path, "denied")
-		return false, false, nil
+		return false, g, nil
 	}
 	ok, err = s.checkPassword(ctx, u, secretText)
 	if err != nil {
-		return false, false, err
+		return false, g, err
 	}
 	if ok {
 		s.metrics.KeyCheck(path, "password")
 	} else {
 		s.metrics.KeyCheck(path, "denied")
 	}
-	return ok, false, nil
+	return ok, g, nil
 }
 
 // keyOwner returns the owner of the key whose digest is d and the key's own
 // scope, if the key exists, is usable for scope, has not expired and its
 // owner is active.
-func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Digest, scope, ip string) (int64, string, bool, error) {
+func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Digest, scope, ip string) (grant, bool, error) {
 	now := s.now()
 	if g, ok := s.cache.grant(d); ok && g.keyID != 0 {
 		s.metrics.CacheHit(true)
 		if expired(g.expires, now) {
 			s.cache.dropGrant(d)
-			return 0, "", false, nil
+			return grant{}, false, nil
 		}
 		if !okapi.ScopeMatches(g.scope, scope) {
-			return 0, "", false, nil
+			return grant{}, false, nil
 		}
 		s.noteUse(g.keyID, ip)
 		noteExpiry(ctx, g.expires)
-		return g.uid, g.scope, true, nil
+		return g, true, nil
 	}
 	s.metrics.CacheHit(false)
 	epoch := s.cache.epoch.Load()
 	cands, err := s.store.KeyCandidates(ctx, okapi.KeyIndex(secretText), now.UTC())
 	if err != nil {
-		return 0, "", false, err
+		return grant{}, false, err
 	}
 	var hit *okapi.KeyCandidate
 	rehash := false
@@ -269,7 +287,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		// Spend one comparison even when no row shares the index, so a
 		// guesser cannot tell "no such index" from "wrong key" by time.
 		s.hasher.VerifyKey(secretText, d, dummyHash)
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
 	if rehash {
 		if err := s.store.RehashKey(ctx, hit.ID, hit.Hash, d.Encode()); err != nil {
@@ -280,18 +298,25 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		epoch = s.cache.epoch.Load()
 	}
 	if !okapi.ScopeMatches(hit.Scope, scope) {
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
 	// The lookup reads the key table alone; the owner's state comes from
 	// the user cache, which archiving invalidates.
 	owner, err := s.User(ctx, hit.UserID)
 	if err != nil || !owner.Active {
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
-	s.cache.putGrant(d, grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration}, epoch)
+	g := grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration, policy: hit.Policy}
+	s.cache.putGrant(d, g, epoch)
 	s.noteUse(hit.ID, ip)
 	noteExpiry(ctx, hit.Expiration)
-	return hit.UserID, hit.Scope, true, nil
+	return g, true, nil
+}
+
+// caller is the copy of u that acts through the key of g: read-only and
+// with the key's policy when it has them.
+func (g grant) caller(u *okapi.User) *okapi.User {
+	return u.WithKey(g.keyID, g.scope == okapi.ScopeRPCRead, g.policy)
 }
 
 // expired reports whether a key expiring at exp (zero: never) has expired

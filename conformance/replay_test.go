@@ -122,6 +122,9 @@ type replay struct {
 	table   keysTable
 	// restarted: the server was restarted for the *_after_restart cases.
 	restarted bool
+	// via, when set, is a gateway in front of the server: requests go to
+	// it (TestReplayThroughGateway).
+	via string
 }
 
 func newReplay(t *testing.T, ver, dialect string) *replay {
@@ -185,8 +188,12 @@ func (r *replay) start() {
 func (r *replay) restart() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	addr := r.srv.Addr()
 	r.srv.Shutdown(ctx)
 	r.opt.Addr = "127.0.0.1:0"
+	if r.via != "" {
+		r.opt.Addr = addr // the gateway in front keeps its upstream's address
+	}
 	r.start()
 }
 
@@ -355,7 +362,11 @@ func (r *replay) substituteKeys(s string) string {
 func (r *replay) send(c *recorded) (int, http.Header, []byte) {
 	path := c.Request.URL[strings.Index(c.Request.URL[8:], "/")+8:]
 	body := []byte(r.rewriteBody(path, r.substituteKeys(c.Request.Body)))
-	req, err := http.NewRequest(c.Request.Method, r.url+path, bytes.NewReader(body))
+	base := r.url
+	if r.via != "" {
+		base = r.via
+	}
+	req, err := http.NewRequest(c.Request.Method, base+path, bytes.NewReader(body))
 	if err != nil {
 		r.t.Fatal(err)
 	}

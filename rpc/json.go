@@ -46,6 +46,11 @@ func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		result, err := h.dispatch(ctx, service, method, args, h.cfg.ClientIP(r))
 		if err == nil {
 			setKeyExpiration(w, note)
+		} else if e := okapi.AsError(err); e != nil && e.Code == okapi.ETooMany && e.RetryAfter > 0 {
+			// An exceeded rate: HTTP 429 with Retry-After, the JSON-RPC
+			// error in the body.
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+			return nil, withStatus(http.StatusTooManyRequests, err)
 		}
 		return result, err
 	})(w, r)

@@ -50,7 +50,13 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, note := auth.WithKeyNote(r.Context())
-	user, err := h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	var user *okapi.User
+	var err error
+	if front, ok := h.cfg.Exec.(Front); ok {
+		ctx, user, err = front.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	} else {
+		user, err = h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	}
 	if err != nil {
 		if auth.IsCooldown(err) {
 			e := okapi.AsError(err)
@@ -82,7 +88,15 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			params = obj
 		}
 	}
-	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, r.PathValue("model"), r.PathValue("method"), params)
+	model, method := r.PathValue("model"), r.PathValue("method")
+	if err := h.checkPolicy(user, model, method, h.cfg.ClientIP(r)); err != nil {
+		if e := okapi.AsError(err); e.Code == okapi.ETooMany {
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+		h.json2Error(w, okapi.AsError(err))
+		return
+	}
+	result, err := h.cfg.Exec.ExecuteNamed(ctx, user, model, method, params)
 	if err != nil {
 		h.json2Error(w, h.wireError(r, err))
 		return
@@ -122,6 +136,8 @@ func json2Status(c okapi.Code) int {
 		return http.StatusForbidden
 	case okapi.ETooMany:
 		return http.StatusTooManyRequests
+	case okapi.EUpstream:
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

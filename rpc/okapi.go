@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,6 +34,18 @@ func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.cfg.NoListDB {
 		info = append(info, okapi.Member{Name: "db", Value: h.cfg.DBName})
+	}
+	if g, ok := h.cfg.Exec.(interface {
+		UpstreamStatus(ctx context.Context) (string, error)
+	}); ok {
+		// A gateway says so, and whether its upstream answers now.
+		url, err := g.UpstreamStatus(r.Context())
+		msg := ""
+		if err != nil {
+			msg = okapi.ErrorMessage(err)
+		}
+		info = append(info, okapi.Member{Name: "gateway", Value: true}, okapi.Member{Name: "upstream", Value: url},
+			okapi.Member{Name: "upstream_error", Value: msg})
 	}
 	out, _ := jsonrpc.AppendValue(nil, info)
 	writeJSON(w, http.StatusOK, out)

@@ -34,6 +34,9 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	ctx, note := auth.WithKeyNote(r.Context())
 	result, err := h.dispatch(ctx, service, call.Method, call.Params, h.cfg.ClientIP(r))
 	if err != nil {
+		if tooManyCalls(w, err) {
+			return
+		}
 		h.writeFault(w, legacy, h.wireError(r, err))
 		return
 	}

@@ -21,9 +21,12 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/gateway"
 	"github.com/okapi-erp/okapi/model"
+	"github.com/okapi-erp/okapi/policy"
 	"github.com/okapi-erp/okapi/postgres"
 	"github.com/okapi-erp/okapi/rpc"
+	"github.com/okapi-erp/okapi/secret"
 	"github.com/okapi-erp/okapi/sqldb"
 	"github.com/okapi-erp/okapi/storage"
 	"github.com/okapi-erp/okapi/web"
@@ -71,6 +74,11 @@ type Config struct {
 	Poll time.Duration
 	// Timeouts against slow clients; zero values take the defaults.
 	Timeouts Timeouts
+	// Gateway, when set, makes this server okapi gateway: the external
+	// API's model calls go to the upstream Odoo it names (Version is then
+	// the upstream's), and the routes of gateway.ProxiedPrefixes are
+	// passed to it unchanged.
+	Gateway *gateway.Config
 
 	Log *slog.Logger
 	Now func() time.Time
@@ -108,6 +116,10 @@ type Server struct {
 	Web     *web.Handler
 	RPC     *rpc.Handler
 	Metrics *Metrics
+	// Gateway is the upstream executor of okapi gateway; nil for serve.
+	Gateway *gateway.Gateway
+	// Hasher holds the server secret's derived keys.
+	Hasher  *secret.Hasher
 	handler http.Handler
 	// secure tells whether a request reached its client over HTTPS.
 	secure func(*http.Request) bool
@@ -136,8 +148,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxBodyInFlight = 32 << 20
 	}
 	cfg.MaxBodyInFlight = max(cfg.MaxBodyInFlight, cfg.MaxBodyBytes)
-	prof, err := okapi.ProfileFor(cfg.Version)
-	if err != nil {
+	var gw *gateway.Gateway
+	var prof *okapi.Profile
+	var err error
+	if cfg.Gateway != nil {
+		if gw, err = gateway.New(ctx, *cfg.Gateway); err != nil {
+			return nil, err
+		}
+		if prof, err = gateway.Profile(gw.Major()); err != nil {
+			return nil, err
+		}
+		cfg.Version = prof.Version
+	} else if prof, err = okapi.ProfileFor(cfg.Version); err != nil {
 		return nil, err
 	}
 	hasher, _, err := storage.Pepper(cfg.DataDir, cfg.Secret)
@@ -156,7 +178,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if opened.AdminPassword != "" && cfg.OnAdminPassword != nil {
 		cfg.OnAdminPassword("admin", opened.AdminPassword)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, Profile: prof, Store: opened.Store, Metrics: NewMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Log, Profile: prof, Store: opened.Store, Metrics: NewMetrics(), Gateway: gw, Hasher: hasher}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	var wake chan struct{}
@@ -189,7 +211,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
+	checker := policy.New(cfg.Now)
+	var exec rpc.Executor
+	if gw != nil {
+		sealer, err := gateway.NewSealer(hasher)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		gw.Bind(s.Auth, opened.Store, sealer, checker)
+		exec = gw
+	}
+	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
 		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB})
 	s.handler = s.routes()
 	return s, nil
@@ -214,6 +247,18 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("/debug/pprof/trace", admin(http.HandlerFunc(pprof.Trace)))
 	}
 	var h http.Handler = mux
+	if s.Gateway != nil {
+		// The add-ins' and the web client's session routes go to the
+		// upstream unchanged (they have their own authentication).
+		proxy := s.Gateway.Proxy()
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if gateway.Proxied(r.URL.Path) {
+				proxy.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+	}
 	h = s.Metrics.Middleware(h)
 	h = securityHeaders(h, s.secure)
 	h = limitBody(h, s.cfg.MaxBodyBytes)

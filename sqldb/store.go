@@ -309,10 +309,10 @@ func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) 
 	var rows *sql.Rows
 	var err error
 	if now.IsZero() {
-		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date, `+policyColumns+`
 			FROM res_users_apikeys WHERE key_index = ?`, index)
 	} else {
-		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date, `+policyColumns+`
 			FROM res_users_apikeys WHERE key_index = ? AND (expiration_date IS NULL OR expiration_date >= ?)`,
 			index, FormatTime(now))
 	}
@@ -324,10 +324,11 @@ func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) 
 	for rows.Next() {
 		var c okapi.KeyCandidate
 		var exp NullTime
-		if err := rows.Scan(&c.ID, &c.UserID, &c.Scope, &c.Hash, &exp); err != nil {
+		var pc policyCols
+		if err := rows.Scan(&c.ID, &c.UserID, &c.Scope, &c.Hash, &exp, &pc.models, &pc.nets, &pc.rate, &pc.burst); err != nil {
 			return nil, err
 		}
-		c.Expiration = exp.Time
+		c.Expiration, c.Policy = exp.Time, pc.policy()
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -361,9 +362,36 @@ func InsertKey(ctx context.Context, tx *Tx, k *okapi.Key, hash string) error {
 	if k.Scope != "" {
 		scope = k.Scope
 	}
-	return tx.QueryRow(ctx, `INSERT INTO res_users_apikeys (name, user_id, scope, key_index, key_hash, create_date, expiration_date)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		k.Name, k.UserID, scope, k.Index, hash, FormatTime(k.CreateDate), FormatTime(k.ExpirationDate)).Scan(&k.ID)
+	var models, nets, rate, burst any
+	if p := k.Policy; !p.Empty() {
+		if len(p.Models) > 0 {
+			models = p.ModelsText()
+		}
+		if len(p.Nets) > 0 {
+			nets = p.NetsText()
+		}
+		if p.Rate > 0 {
+			rate, burst = p.Rate, int64(p.Burst)
+		}
+	}
+	return tx.QueryRow(ctx, `INSERT INTO res_users_apikeys (name, user_id, scope, key_index, key_hash, create_date, expiration_date,
+		policy_models, policy_nets, policy_rate, policy_burst)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		k.Name, k.UserID, scope, k.Index, hash, FormatTime(k.CreateDate), FormatTime(k.ExpirationDate),
+		models, nets, rate, burst).Scan(&k.ID)
+}
+
+// policyColumns are a key's policy columns, read into policyCols.
+const policyColumns = `COALESCE(policy_models, ''), COALESCE(policy_nets, ''), COALESCE(policy_rate, 0), COALESCE(policy_burst, 0)`
+
+type policyCols struct {
+	models, nets string
+	rate         float64
+	burst        int
+}
+
+func (c policyCols) policy() *okapi.Policy {
+	return okapi.PolicyFromText(c.models, c.nets, c.rate, c.burst)
 }
 
 // RehashKey implements okapi.KeyStore. It changes nothing if the hash was
@@ -373,16 +401,19 @@ func (s *Store) RehashKey(ctx context.Context, id int64, oldHash, newHash string
 	return err
 }
 
-const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, '')`
+const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, ''),
+	COALESCE(k.policy_models, ''), COALESCE(k.policy_nets, ''), COALESCE(k.policy_rate, 0), COALESCE(k.policy_burst, 0)`
 const keyFrom = ` FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id JOIN res_partner p ON p.id = u.partner_id`
 
 func scanKey(row interface{ Scan(...any) error }) (*okapi.Key, error) {
 	var k okapi.Key
 	var created, exp, used NullTime
-	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &k.Scope, &k.Index, &created, &exp, &used, &k.LastUsedIP, &k.Login, &k.UserName); err != nil {
+	var pc policyCols
+	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &k.Scope, &k.Index, &created, &exp, &used, &k.LastUsedIP, &k.Login, &k.UserName,
+		&pc.models, &pc.nets, &pc.rate, &pc.burst); err != nil {
 		return nil, err
 	}
-	k.CreateDate, k.ExpirationDate, k.LastUsed = created.Time, exp.Time, used.Time
+	k.CreateDate, k.ExpirationDate, k.LastUsed, k.Policy = created.Time, exp.Time, used.Time, pc.policy()
 	return &k, nil
 }
 
