@@ -34,6 +34,7 @@ const (
 	EKeyError       Code = "builtins.KeyError"
 	EException      Code = "builtins.Exception"
 	ENameError      Code = "builtins.NameError"
+	EAssertion      Code = "builtins.AssertionError"
 
 	// HTTP-level refusals used by JSON-2 (werkzeug exceptions in Odoo).
 	ENotFound      Code = "werkzeug.exceptions.NotFound"

@@ -39,8 +39,8 @@ type Profile struct {
 	// GroupsField is the res.users many2many of groups: groups_id up to 18,
 	// group_ids in 19.
 	GroupsField string
-	// NameGet: the name_get method exists (up to 16); display_name is a
-	// field from 17 on, and a method never.
+	// NameGet: the name_get method exists (up to 17, deprecated there);
+	// display_name is a field from 17 on.
 	NameGet bool
 	// SystemUserName is the name of the system user's contact, which
 	// records it created show as their author.
@@ -49,6 +49,10 @@ type Profile struct {
 	// logins (up to 15; from 16 Odoo's RPC dispatch escapes it). Okapi
 	// guards every path in every profile.
 	RPCCooldown bool
+	// AdminEmail is the administrator's e-mail as the version's base data
+	// sets it at installation (up to 18: admin@example.com; 19: none), as
+	// the recordings of 16.0–19.0 show.
+	AdminEmail string
 	// PortalKeys: portal users may create keys when an administrator turns
 	// on "Customers can generate API Keys" (15+), from /my/security in
 	// developer mode.
@@ -75,10 +79,26 @@ type UI struct {
 	ExpirationColumn bool   // 18: the list has an "Expiration Date" column
 	// Devices (17+) is the "Log out from all devices" button: in the
 	// group "Other Devices" (17–18) or the row "Devices" (19).
-	Devices       bool
-	DeleteLabel   string // title of the per-key delete button
-	DialogSave    string // preferences dialog footer
-	DialogDiscard string
+	Devices bool
+	// DevicesFirst (17): "Other Devices" comes before the keys.
+	DevicesFirst bool
+	// DevicesDialog (17): logging out the other devices asks the password
+	// in its own dialog, with these words (base's
+	// res_users_identitycheck_view_form_revokedevices, 17.0); other
+	// versions use the identity check's own.
+	DevicesDialog *DevicesDialog
+	// DocsLabel and DocsURL are the link to the external API's
+	// documentation beside the keys: "Documentation" (14–15), "Learn more"
+	// (16+).
+	DocsLabel, DocsURL string
+	DeleteLabel        string // title of the per-key delete button
+	DialogSave         string // preferences dialog footer
+	DialogDiscard      string
+}
+
+// DevicesDialog is the words of 17's "Log out from all devices?" dialog.
+type DevicesDialog struct {
+	Title, Text, Prompt, Button string
 }
 
 // Duration is one choice in the "Give a duration for the key's validity"
@@ -135,16 +155,24 @@ func newProfile(v int) *Profile {
 		JSONRPCErrorCode:    200,
 		DebugFirst:          true,
 		GroupsField:         "groups_id",
-		NameGet:             v <= 16,
+		NameGet:             v <= 17,
 		IdentityDeniedPlain: v == 14,
 		SystemUserName:      "OdooBot",
 		RPCCooldown:         v <= 15,
 		PortalKeys:          v >= 15,
 	}
-	if v == 18 {
-		// The recorded 18.0 server is the 2025-07-02 nightly build; its
-		// version string carries the build date and its key check asserts a
-		// non-empty secret.
+	if v <= 18 {
+		p.AdminEmail = "admin@example.com"
+	}
+	// The recorded servers are nightly builds whose version strings carry
+	// the build date (testdata/odoo/*/README.md).
+	switch v {
+	case 16:
+		p.ServerVersion = "16.0-20240216"
+	case 17:
+		p.ServerVersion = "17.0-20240709"
+	case 18:
+		// Its key check also asserts a non-empty secret.
 		p.ServerVersion = "18.0-20250702"
 		p.EmptySecretFault = true
 	}
@@ -196,6 +224,25 @@ func newProfile(v int) *Profile {
 		ui.DialogDiscard = "Discard"
 	}
 	ui.Devices = v >= 17
+	ui.DocsLabel = "Learn more"
+	switch {
+	case v <= 15:
+		ui.DocsLabel = "Documentation"
+		ui.DocsURL = fmt.Sprintf("https://www.odoo.com/documentation/%d.0/developer/misc/api/odoo.html", v)
+		if v == 14 {
+			ui.DocsURL = "https://www.odoo.com/documentation/14.0/webservices/odoo.html"
+		}
+	case v == 16:
+		ui.DocsURL = "https://www.odoo.com/documentation/16.0/developer/api/external_api.html"
+	default:
+		ui.DocsURL = fmt.Sprintf("https://www.odoo.com/documentation/%d.0/developer/reference/external_api.html", v)
+	}
+	if v == 17 {
+		ui.DevicesFirst = true
+		ui.DevicesDialog = &DevicesDialog{Title: "Log out from all devices?",
+			Text:   "You are about to log out from all devices that currently have access to your account.",
+			Prompt: "Type in your password to confirm :", Button: "Log out from all devices"}
+	}
 	p.UI = ui
 	return p
 }

@@ -154,6 +154,7 @@ type NewUser struct {
 	CreatedBy    int64
 	// Defaults gives an internal user the extra groups of Odoo's default
 	// user template (contact creation), as users made in the web pages or
-	// on the command line get; users made over RPC get only what they ask.
+	// on the command line get, and users made over RPC without groups up
+	// to 18; users made over RPC with groups get only what they ask.
 	Defaults bool
 }

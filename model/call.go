@@ -30,13 +30,22 @@ func (r *Registry) resolve(model, method string, json2 bool) (*Model, *Method, e
 		}
 		return nil, nil, okapi.Errorf(okapi.EUser, "Object %s doesn't exist", model)
 	}
+	// Up to 17 the texts name the method alone (odoo/service/model.py
+	// 17.0); 18 qualifies it with the model.
+	old := r.profile.Version <= 17
 	if strings.HasPrefix(method, "_") {
+		if old {
+			return nil, nil, okapi.Errorf(okapi.EAccess, "Private methods (such as %s) cannot be called remotely.", method)
+		}
 		return nil, nil, okapi.Errorf(okapi.EAccess, "Private methods (such as '%s.%s') cannot be called remotely.", model, method)
 	}
 	meth := r.method(m, method)
 	if meth == nil {
-		if json2 {
+		switch {
+		case json2:
 			return nil, nil, okapi.Errorf(okapi.ENotFound, "The method '%s.%s' does not exist", model, method)
+		case old:
+			return nil, nil, okapi.Errorf(okapi.EAttributeError, "The method '%s' does not exist on the model '%s'", method, model)
 		}
 		return nil, nil, okapi.Errorf(okapi.EAttributeError, "The method '%s.%s' does not exist", model, method)
 	}

@@ -118,8 +118,13 @@ func (c *compiler) column(f *Field) string {
 	return c.alias + "." + f.Column
 }
 
-// invalidDomain is Odoo's TypeError for a domain that is not a list.
-func invalidDomain(v any) error {
+// invalidDomain is Odoo's error for a domain that is not a list: up to 18
+// the assertion of normalize_domain (odoo/osv/expression.py 18.0), from 19
+// the TypeError of the Domain class (odoo/orm/domains.py 19.0).
+func (c *compiler) invalidDomain(v any) error {
+	if c.e.reg.profile.Version <= 18 {
+		return &okapi.Error{Code: okapi.EAssertion, Message: "Domains to normalize must have a 'domain' form: a list or tuple of domain components"}
+	}
 	return okapi.Errorf(okapi.ETypeError, "Domain() invalid argument type for domain: %s", pyRepr(v))
 }
 
@@ -137,7 +142,7 @@ func (c *compiler) compile(domain any) (domainTerm, error) {
 		}
 		return termFalse, nil
 	default:
-		return domainTerm{}, invalidDomain(domain)
+		return domainTerm{}, c.invalidDomain(domain)
 	}
 	if len(items) > maxDomainTerms {
 		return domainTerm{}, okapi.Errorf(okapi.EValueError, "Domain too long: at most %d terms.", maxDomainTerms)

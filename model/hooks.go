@@ -181,7 +181,13 @@ func createUser(e *Env, vals map[string]any) (int64, error) {
 		}
 		hash = h
 	}
-	id, err := sqldb.InsertUser(e.ctx, e.tx, okapi.NewUser{Login: login, Name: name, Email: email, PasswordHash: hash, CreatedBy: e.User.ID})
+	// A user created without groups gets the default user template's: up
+	// to 18 it includes "Contact Creation" (base/data/res_users_data.xml
+	// 18.0, and the recordings: a new 16/17/18 user creates contacts); in
+	// 19 it is the internal-user group alone.
+	_, groups := vals[e.reg.profile.GroupsField]
+	defaults := !groups && e.reg.profile.Version <= 18
+	id, err := sqldb.InsertUser(e.ctx, e.tx, okapi.NewUser{Login: login, Name: name, Email: email, PasswordHash: hash, CreatedBy: e.User.ID, Defaults: defaults})
 	if err != nil {
 		return 0, err
 	}

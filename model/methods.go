@@ -110,6 +110,14 @@ func (m *Method) bindPositional(args []any, kwargs map[string]any) (Args, error)
 	return out, nil
 }
 
+// BindKeywords binds keyword arguments alone as Python binds them, with
+// Python's words for every mistake: the routes that Odoo declares as Python
+// functions (such as /jsonrpc's RPC.jsonrpc(service, method, args)) use it
+// for their own signatures.
+func (m *Method) BindKeywords(kwargs map[string]any) (Args, error) {
+	return m.bindPositional(nil, kwargs)
+}
+
 // bindNamed binds JSON-2's named arguments; its mistakes are 422s worded as
 // Python's inspect.Signature.bind words them.
 func (m *Method) bindNamed(named map[string]any) (Args, error) {
@@ -177,19 +185,41 @@ func sortedKeys(m map[string]any) []string {
 	return out
 }
 
-// Argument readers: Odoo's methods accept False/None for "not given".
+// Argument readers: Odoo's methods accept False/None for "not given", and
+// test their options by truthiness (odoo/models.py 17.0, search_fetch:
+// "if offset", "if limit", "if order"), so any falsy value is "not given":
+// client libraries send the options they were not given as <value/> (the
+// empty string), False or None.
+
+// pyFalsy reports whether Python would find a decoded value false.
+func pyFalsy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case string:
+		return x == ""
+	case int64:
+		return x == 0
+	case int:
+		return x == 0
+	case float64:
+		return x == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
 
 func intArg(a Args, name string, def int64) (int64, error) {
 	v := a.Get(name)
-	if v == nil || v == false {
+	if pyFalsy(v) {
+		// A limit of 0 is "no limit" too: clients such as odoo-await send
+		// it by default.
 		return def, nil
-	}
-	// Odoo reads a limit of 0 as "no limit" (it only limits when truthy);
-	// clients such as odoo-await send it by default.
-	if name == "limit" {
-		if n, ok := toInt(v); ok && n == 0 {
-			return def, nil
-		}
 	}
 	n, ok := toInt(v)
 	if !ok || n < 0 && def >= 0 {
@@ -200,9 +230,10 @@ func intArg(a Args, name string, def int64) (int64, error) {
 
 func stringArg(a Args, name string) (string, error) {
 	v := a.Get(name)
-	switch x := v.(type) {
-	case nil, bool:
+	if pyFalsy(v) {
 		return "", nil
+	}
+	switch x := v.(type) {
 	case string:
 		return x, nil
 	}
@@ -211,9 +242,10 @@ func stringArg(a Args, name string) (string, error) {
 
 func stringsArg(a Args, name string) ([]string, error) {
 	v := a.Get(name)
-	switch x := v.(type) {
-	case nil, bool:
+	if pyFalsy(v) {
 		return nil, nil
+	}
+	switch x := v.(type) {
 	case string:
 		return []string{x}, nil
 	case []any:
@@ -243,12 +275,17 @@ func loadArg(v any) bool {
 }
 
 // readKwargs checks search_read's extra keyword arguments: only load is
-// known, as in Odoo where the rest reach _read_format and fail there.
-func readKwargs(extra map[string]any) (bool, error) {
+// known, as in Odoo where the rest reach _read_format (17+) or read (up to
+// 16, odoo/models.py 16.0 search_read) and fail there.
+func readKwargs(v int, extra map[string]any) (bool, error) {
 	load := true
+	reader := "BaseModel._read_format()"
+	if v <= 16 {
+		reader = "BaseModel.read()"
+	}
 	for _, k := range sortedKeys(extra) {
 		if k != "load" {
-			return false, &okapi.Error{Code: okapi.ETypeError, Message: "BaseModel._read_format() got an unexpected keyword argument '" + k + "'"}
+			return false, &okapi.Error{Code: okapi.ETypeError, Message: reader + " got an unexpected keyword argument '" + k + "'"}
 		}
 		load = loadArg(extra[k])
 	}
@@ -306,7 +343,7 @@ func genericMethods(v int) map[string]*Method {
 		{Name: "search_read", Model: true, Qual: "BaseModel.search_read", VarKw: true,
 			Params: []Param{{Name: "domain"}, {Name: "fields"}, {Name: "offset", Default: int64(0)}, {Name: "limit"}, {Name: "order"}},
 			Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
-				load, err := readKwargs(a.Extra)
+				load, err := readKwargs(v, a.Extra)
 				if err != nil {
 					return nil, err
 				}
@@ -409,13 +446,16 @@ func genericMethods(v int) map[string]*Method {
 				if op == "" {
 					op = "ilike"
 				}
-				limit, err := intArg(a, "limit", 100)
+				// Absent, the parameter's default (100) applies; falsy is no limit.
+				limit, err := intArg(a, "limit", -1)
 				if err != nil {
 					return nil, err
 				}
 				return e.nameSearch(m, name, a.Get(nameSearchDomain(v)), op, limit)
 			}},
-		{Name: "name_get", Until: 16, Qual: "BaseModel.name_get",
+		// 17 still answers name_get, deprecated (odoo/models.py 17.0
+		// warns in its log only); 18 removed it.
+		{Name: "name_get", Until: 17, Qual: "BaseModel.name_get",
 			Fn: func(e *Env, m *Model, ids []int64, a Args) (any, error) {
 				if err := e.checkAccess(m, opRead); err != nil {
 					return nil, err

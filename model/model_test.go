@@ -38,7 +38,14 @@ func setup(t *testing.T, dialect string, version int) *fixture {
 	f.admin, _ = a.User(ctx, okapi.AdminID)
 	f.alice, _ = a.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Name: "Alice Anchor", Email: "alice@example.com"})
 	f.portal, _ = a.CreateUser(ctx, nil, auth.UserRequest{Login: "portal1", Name: "Portal Pete", Kind: okapi.KindPortal})
-	bob, err := f.reg.Execute(ctx, f.admin, "res.users", "create", []any{map[string]any{"login": "bob", "name": "Bob Builder"}}, nil)
+	// bob is made with the internal-user group alone: no contact creation
+	// (up to 18 a user made without groups would get it by default).
+	groups := "groups_id"
+	if version >= 19 {
+		groups = "group_ids"
+	}
+	bob, err := f.reg.Execute(ctx, f.admin, "res.users", "create", []any{map[string]any{"login": "bob", "name": "Bob Builder",
+		groups: []any{[]any{int64(6), int64(0), []any{okapi.GroupUser}}}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

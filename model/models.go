@@ -52,6 +52,9 @@ func auditFields() []*Field {
 		{Name: "create_date", Type: Datetime, String: "Created on", Column: "create_date", Readonly: true},
 		{Name: "write_uid", Type: Many2one, String: "Last Updated by", Column: "write_uid", Relation: "res.users", Readonly: true},
 		{Name: "write_date", Type: Datetime, String: "Last Updated on", Column: "write_date", Readonly: true},
+		// Up to 16 every model also has __last_update, the last change
+		// (odoo/models.py 16.0; gone in 17).
+		{Name: "__last_update", Type: Datetime, String: "Last Modified on", Column: "write_date", Readonly: true, Until: 16},
 	}
 }
 
@@ -99,10 +102,19 @@ func definitions(p *okapi.Profile) []*Model {
 	}
 }
 
+// partnerOrder is res.partner's _order: by display_name up to 16, by
+// complete_name from 17 (the same column here).
+func partnerOrder(p *okapi.Profile) string {
+	if p.Version <= 16 {
+		return "display_name, id desc"
+	}
+	return "complete_name, id desc"
+}
+
 func partnerModel(p *okapi.Profile) *Model {
 	m := &Model{
 		Name: "res.partner", Description: "Contact", Table: "res_partner",
-		Order: "complete_name, id desc", Parent: "parent_id",
+		Order: partnerOrder(p), Parent: "parent_id",
 		Access: access(okapi.GroupUser, rRead, okapi.GroupPortal, rRead, okapi.GroupPublic, rRead,
 			okapi.GroupPartnerManager, rAll),
 		Rules: []Rule{{
@@ -114,7 +126,11 @@ func partnerModel(p *okapi.Profile) *Model {
 			fID(),
 			fDisplay("complete_name"),
 			fChar("name", "Name"),
-			&Field{Name: "complete_name", Type: Char, String: "Complete Name", Column: "complete_name", Readonly: true},
+			// 16 stores display_name itself and has translated_display_name;
+			// 17 stores complete_name (base/models/res_partner.py 16.0,
+			// 17.0; the recorded fields_get of both).
+			&Field{Name: "complete_name", Type: Char, String: "Complete Name", Column: "complete_name", Readonly: true, Since: 17},
+			&Field{Name: "translated_display_name", Type: Char, String: "Translated Display Name", Column: "complete_name", Readonly: true, Until: 16},
 			fM2O("parent_id", "Related Company", "res.partner"),
 			&Field{Name: "parent_name", Type: Char, String: "Parent name", Readonly: true,
 				Compute: computeSQL("SELECT c.id, p.name FROM res_partner c JOIN res_partner p ON p.id = c.parent_id WHERE c.id IN (%s)")},

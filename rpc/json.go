@@ -8,6 +8,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/model"
 	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
@@ -18,9 +19,19 @@ const eSessionExpired okapi.Code = "odoo.http.SessionExpiredException"
 // jsonFunc handles the params of one JSON-RPC route.
 type jsonFunc func(w http.ResponseWriter, r *http.Request, params map[string]any) (any, error)
 
+// jsonrpcRoute is the signature of Odoo's /jsonrpc route,
+// RPC.jsonrpc(self, service, method, args) (base/controllers/rpc.py, 16.0–
+// 19.0): its params bind to it as keyword arguments, and a missing or
+// unknown one is Python's TypeError.
+var jsonrpcRoute = &model.Method{Name: "jsonrpc", Qual: "RPC.jsonrpc",
+	Params: []model.Param{{Name: "service", Required: true}, {Name: "method", Required: true}, {Name: "args", Required: true}}}
+
 // handleJSONRPC serves /jsonrpc: {"service", "method", "args"}.
 func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 	h.jsonRoute(func(w http.ResponseWriter, r *http.Request, p map[string]any) (any, error) {
+		if _, err := jsonrpcRoute.BindKeywords(p); err != nil {
+			return nil, err
+		}
 		service, _ := p["service"].(string)
 		method, _ := p["method"].(string)
 		var args []any
@@ -74,7 +85,9 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		}
 		req, err := jsonrpc.DecodeRequest(*body, limits.Request)
 		if err != nil {
-			http.Error(w, "Invalid JSON data", http.StatusBadRequest)
+			// werkzeug's BadRequest page, as Odoo raises it (http.py 17.0,
+			// JsonRPCDispatcher).
+			htmlError(w, http.StatusBadRequest, "Bad Request", "Invalid JSON data")
 			return
 		}
 		if req.Params == nil {
@@ -121,6 +134,10 @@ func (h *Handler) wrongJSONType(w http.ResponseWriter, path string) {
 		w.Header().Set("Accept", "application/json, application/json-rpc")
 		htmlError(w, http.StatusUnsupportedMediaType, "Unsupported Media Type",
 			"Request inferred type is compatible with [&#39;http&#39;] but &#39;"+route+"&#39; is type=&#39;jsonrpc&#39;.<br><br>Please verify the Content-Type request header and try again.")
+		return
+	}
+	if h.profile.Version <= 15 {
+		htmlError(w, http.StatusBadRequest, "Bad Request", htmlEscape(oldWrongType(path)))
 		return
 	}
 	htmlError(w, http.StatusBadRequest, "Bad Request",
@@ -185,31 +202,7 @@ func (h *Handler) sessionAuthenticate(w http.ResponseWriter, r *http.Request, p 
 			return nil, err
 		}
 	}
-	return h.sessionStruct(u), nil
-}
-
-// sessionStruct is the part of Odoo's session_info that clients read.
-func (h *Handler) sessionStruct(u *okapi.User) okapi.Struct {
-	ctx := okapi.Struct{{Name: "lang", Value: "en_US"}, {Name: "tz", Value: false}, {Name: "uid", Value: u.ID}}
-	company := okapi.Struct{{Name: "id", Value: okapi.MainCompanyID}, {Name: "name", Value: "My Company"}, {Name: "sequence", Value: int64(0)},
-		{Name: "child_ids", Value: []any{}}, {Name: "parent_id", Value: false}}
-	return okapi.Struct{
-		{Name: "uid", Value: u.ID},
-		{Name: "is_system", Value: u.Admin()},
-		{Name: "is_admin", Value: u.InGroup(okapi.GroupERPManager)},
-		{Name: "is_public", Value: false},
-		{Name: "is_internal_user", Value: u.Internal()},
-		{Name: "user_context", Value: ctx},
-		{Name: "db", Value: h.cfg.DBName},
-		{Name: "server_version", Value: h.profile.ServerVersion},
-		{Name: "server_version_info", Value: h.profile.ServerVersionInfo},
-		{Name: "name", Value: u.Name},
-		{Name: "username", Value: u.Login},
-		{Name: "partner_display_name", Value: u.Name},
-		{Name: "partner_id", Value: u.PartnerID},
-		{Name: "user_companies", Value: okapi.Struct{{Name: "current_company", Value: okapi.MainCompanyID},
-			{Name: "allowed_companies", Value: okapi.Struct{{Name: "1", Value: company}}}}},
-	}
+	return h.sessionInfoStruct(r, u), nil
 }
 
 func sessionExpired() error {
@@ -232,7 +225,7 @@ func (h *Handler) sessionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 	if err != nil {
 		return nil, err
 	}
-	return h.sessionStruct(u), nil
+	return h.sessionInfoStruct(r, u), nil
 }
 
 func (h *Handler) sessionDestroy(w http.ResponseWriter, r *http.Request, _ map[string]any) (any, error) {
@@ -265,7 +258,7 @@ func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
 	if !h.profile.JSON2 {
 		if r.URL.Path == "/json/version" {
-			loginRedirect(w, r)
+			h.unknownRoute(w, r)
 			return
 		}
 		notFoundPage(w)

@@ -14,7 +14,8 @@ import (
 
 // The routes of Odoo's mail_plugin (and crm_mail_plugin's lead route) that
 // the Outlook and Gmail add-ins of odoo/mail-client-extensions call, under
-// /mail_plugin from 15 and /mail_client_extension in every version: all
+// /mail_plugin from 15, and Odoo 14's under /mail_client_extension in every
+// version (mailplugin_legacy.go): all
 // JSON-RPC, open to every origin (the add-ins run on Microsoft's and
 // Google's sites). The consent page that hands out auth codes is one of the
 // web pages (package web); the codes and the keys are package auth's.
@@ -40,12 +41,32 @@ func (h *Handler) registerMailPlugin(mux *http.ServeMux) {
 		"lead/create":                h.pluginLeadCreate,
 		"get_translations":           h.pluginTranslations,
 	}
-	for _, prefix := range h.profile.MailPluginPrefixes() {
-		mux.HandleFunc(prefix+"/auth/check_version", cors(h.jsonRoute(h.pluginCheckVersion)))
-		mux.HandleFunc(prefix+"/auth/access_token", cors(h.jsonRoute(h.pluginAccessToken)))
-		for path, fn := range routes {
-			mux.HandleFunc(prefix+"/"+path, cors(h.pluginAuth(fn)))
+	v := h.profile.Version
+	if v >= 15 {
+		// mail_plugin's own routes (controllers of 15.0–19.0);
+		// auth/check_version from 17 (authenticate.py 17.0).
+		if v >= 17 {
+			mux.HandleFunc("/mail_plugin/auth/check_version", cors(h.jsonRoute(h.pluginCheckVersion)))
 		}
+		mux.HandleFunc("/mail_plugin/auth/access_token", cors(h.jsonRoute(h.pluginAccessToken)))
+		for path, fn := range routes {
+			mux.HandleFunc("/mail_plugin/"+path, cors(h.pluginAuth(fn)))
+		}
+	}
+	// Odoo 14's mail_client_extension routes (controllers/main.py 14.0),
+	// which 15 and later keep for add-ins of that time (mail_plugin's and
+	// crm_mail_plugin's controllers, 15.0: the old paths of these routes
+	// only).
+	const old = "/mail_client_extension/"
+	mux.HandleFunc(old+"auth/access_token", cors(h.jsonRoute(h.pluginAccessToken)))
+	for path, fn := range map[string]pluginFunc{
+		"modules/get":             h.pluginModulesGet,
+		"partner/get":             h.pluginPartnerGet,
+		"partner/create":          h.pluginPartnerCreate,
+		"log_single_mail_content": h.pluginLogSingleMail,
+		"lead/get_by_partner_id":  h.pluginLeadsByPartner,
+	} {
+		mux.HandleFunc(old+path, cors(h.pluginAuth(fn)))
 	}
 }
 

@@ -124,6 +124,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+InfoPath, h.handleInfo)
 	mux.HandleFunc(KeyStatusPath, h.handleKeyStatus)
 	h.registerMailPlugin(mux)
+	// Every other path: Odoo's answer to a route it does not have, never
+	// Go's plain-text "404 page not found".
+	mux.HandleFunc("/", h.unknownRoute)
 }
 
 // checkPolicy asks the policy package whether u may call model.method from
@@ -285,7 +288,7 @@ func notFoundPage(w http.ResponseWriter) {
 	htmlError(w, http.StatusNotFound, "Not Found", "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.")
 }
 
-// loginRedirect is how Odoo up to 18 answers a user route it does not have
+// loginRedirect is how Odoo 18 answers a user route it does not have
 // without a session: to the login page.
 func loginRedirect(w http.ResponseWriter, r *http.Request) {
 	target := "/web/login?redirect=" + urlQueryEscape(r.URL.Path+"?"+r.URL.RawQuery)

@@ -43,13 +43,23 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	setKeyExpiration(w, note)
 	out := getBuf()
 	defer putBuf(out)
-	*out, err = xmlrpc.AppendResponse(*out, result)
+	*out, err = h.xmlLayout().AppendResponse(*out, result)
 	if err != nil {
 		h.log.Error("encoding an XML-RPC answer failed", "err", err)
 		h.writeFault(w, legacy, &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"})
 		return
 	}
 	writeXML(w, *out)
+}
+
+// xmlLayout is the framing of the profile's answers: Python's
+// xmlrpc.client.dumps up to 17, Odoo's own marshaller from 18 (the
+// recorded 16.0–19.0 answers).
+func (h *Handler) xmlLayout() xmlrpc.Layout {
+	if h.profile.Version <= 17 {
+		return xmlrpc.LayoutPython
+	}
+	return xmlrpc.LayoutOdoo
 }
 
 func writeXML(w http.ResponseWriter, b []byte) {
@@ -87,7 +97,7 @@ func (h *Handler) writeFault(w http.ResponseWriter, legacy bool, e *okapi.Error)
 	out := getBuf()
 	defer putBuf(out)
 	if !legacy {
-		*out = xmlrpc.AppendFault(*out, faultCode(e.Code), faultText(e))
+		*out = h.xmlLayout().AppendFault(*out, faultCode(e.Code), faultText(e))
 		writeXML(w, *out)
 		return
 	}
@@ -105,6 +115,6 @@ func (h *Handler) writeFault(w http.ResponseWriter, legacy bool, e *okapi.Error)
 	default:
 		code, text = e.Message, faultText(e)
 	}
-	*out = xmlrpc.AppendFault(*out, code, text)
+	*out = h.xmlLayout().AppendFault(*out, code, text)
 	writeXML(w, *out)
 }

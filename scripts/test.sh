@@ -2,9 +2,10 @@
 # The whole test suite, on a fresh Debian machine or a developer's.
 #
 # It installs what the tests need when it is missing (Debian's postgresql,
-# chromium and python3, Node.js for the npm client test), starts PostgreSQL
-# on 127.0.0.1 with a test role, then runs go vet, the race-enabled test
-# suite on SQLite and PostgreSQL, and each fuzz target for a short while.
+# chromium and python3, Node.js for the npm client tests, python3-odoorpc),
+# starts PostgreSQL on 127.0.0.1 with a test role, then runs go vet, the
+# race-enabled test suite on SQLite and PostgreSQL, and each fuzz target for
+# a short while.
 #
 #   FUZZTIME=10s (default) per fuzz target; FUZZTIME=0 skips fuzzing.
 #   SOAK=30s (default) for the soak test; longer by hand.
@@ -23,6 +24,9 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# odoorpc, the Python JSON-RPC client the client tests drive (Debian's
+# package: the suite reaches Debian's and npm's registries, not PyPI).
+{ python3 -c 'import odoorpc' || /usr/bin/python3 -c 'import odoorpc'; } >/dev/null 2>&1 || need+=(python3-odoorpc)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "== installing ${need[*]}"
@@ -51,6 +55,7 @@ END\\\$\\\$;\"" >/dev/null
 export OKAPI_TEST_POSTGRES="postgres://okapi_test:okapi_test@127.0.0.1:$port/postgres?sslmode=disable"
 export OKAPI_REQUIRE_POSTGRES=1
 export OKAPI_REQUIRE_BROWSER=1
+export OKAPI_REQUIRE_CLIENTS=1
 export CGO_ENABLED=1
 
 echo "== go vet"

@@ -237,26 +237,36 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	}
 
 	// 0. Odoo 14 serves the routes under /mail_client_extension only; from
-	// 15, under /mail_plugin, with the old paths kept for older add-ins.
-	wantOld, wantNew := http.StatusOK, http.StatusOK
-	if version < 15 {
-		wantNew = http.StatusNotFound
+	// 15, under /mail_plugin, with 14's paths kept for older add-ins.
+	// check_version exists from 17, under /mail_plugin only.
+	modern := version >= 15
+	// A path a version does not serve is 404 (18: the login redirect).
+	missing := http.StatusNotFound
+	if version == 18 {
+		missing = http.StatusSeeOther
+	}
+	wantOld, wantNew := missing, http.StatusOK
+	if version < 17 {
+		wantNew = missing
+	}
+	// probe is a route any key of the add-in may call: get_translations,
+	// or 14's modules/get.
+	probe := e.prefix + "/get_translations"
+	if !modern {
+		probe = e.prefix + "/modules/get"
 	}
 	for path, want := range map[string]int{"/mail_client_extension/auth/check_version": wantOld, "/mail_plugin/auth/check_version": wantNew} {
-		resp, err := http.Post(e.url+path, "application/json", strings.NewReader(`{"jsonrpc":"2.0","method":"call","params":{}}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("POST %s: status %d, want %d", path, resp.StatusCode, want)
+		if status := postStatus(t, e.url+path); status != want {
+			t.Errorf("POST %s: status %d, want %d", path, status, want)
 		}
 	}
 
 	// 1. The probes: Outlook's check_version, Gmail's empty exchange, and
 	// the browsers' preflight.
-	if got := e.result(e.prefix+"/auth/check_version", "", map[string]any{}); got != float64(1) {
-		t.Errorf("check_version = %v, want 1", got)
+	if version >= 17 {
+		if got := e.result(e.prefix+"/auth/check_version", "", map[string]any{}); got != float64(1) {
+			t.Errorf("check_version = %v, want 1", got)
+		}
 	}
 	if got := e.result(e.prefix+"/auth/access_token", "", map[string]any{"auth_code": false}); !isInvalidCode(got) {
 		t.Errorf("access_token without a code = %v", got)
@@ -352,8 +362,8 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 		t.Errorf("XML-RPC authenticate with the add-in's key: %s", got)
 	}
 	for _, authz := range []string{key, "Bearer " + key} {
-		if got := e.result(e.prefix+"/get_translations", authz, map[string]any{}); got == nil {
-			t.Errorf("get_translations with %q… = nil", authz[:6])
+		if got := e.result(probe, authz, map[string]any{}); got == nil {
+			t.Errorf("%s with %q… = nil", probe, authz[:6])
 		}
 	}
 
@@ -378,6 +388,10 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	}
 	if _, ok := got["leads"].([]any); !ok {
 		t.Errorf("partner/get has no leads list: %v", got)
+	}
+	if !modern {
+		testOldAddinRoutes(t, e, key, int64(pid))
+		return
 	}
 	found := e.result(e.prefix+"/partner/search", key, map[string]any{"search_term": "vega"}).(map[string]any)
 	if ps, _ := found["partners"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] != pid {
@@ -420,14 +434,14 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.result(e.prefix+"/get_translations", global, map[string]any{}); got == nil {
+	if got := e.result(probe, global, map[string]any{}); got == nil {
 		t.Error("global key refused")
 	}
 	rpcOnly, _, err := e.s.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: mia.ID, Name: "rpc", Scope: okapi.ScopeRPC})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status, _ := e.rpc(e.prefix+"/get_translations", rpcOnly, map[string]any{}); status != http.StatusBadRequest {
+	if status, _ := e.rpc(probe, rpcOnly, map[string]any{}); status != http.StatusBadRequest {
 		t.Errorf("rpc-scoped key: status %d, want 400", status)
 	}
 
@@ -475,4 +489,47 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 func isInvalidCode(v any) bool {
 	m, ok := v.(map[string]any)
 	return ok && m["error"] == "Invalid code" && m["access_token"] == nil
+}
+
+// testOldAddinRoutes plays the routes only Odoo 14's add-ins call
+// (mail_client_extension/controllers/main.py 14.0): a lead of the contact,
+// the e-mail logged on it, the contact's leads; and the routes 14 does not
+// have answer 404.
+func testOldAddinRoutes(t *testing.T, e *pluginEnv, key string, pid int64) {
+	if got := e.result("/mail_client_extension/modules/get", key, map[string]any{}).(map[string]any); fmt.Sprint(got["modules"]) != "[contacts crm]" {
+		t.Errorf("modules/get = %v", got)
+	}
+	lead := e.adminCall("crm.lead", "create", []any{map[string]any{"name": "Briefcase", "partner_id": pid, "expected_revenue": 1234.5}}, nil)
+	if got := e.result("/mail_client_extension/log_single_mail_content", key, map[string]any{"lead": lead, "message": "<p>From Outlook</p>"}); got != nil {
+		t.Errorf("log_single_mail_content = %v", got)
+	}
+	msgs := e.adminCall("mail.message", "search_read", []any{[]any{[]any{"model", "=", "crm.lead"}, []any{"res_id", "=", lead}}},
+		map[string]any{"fields": []any{"body"}}).([]any)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].(map[string]any)["body"].(string), "Outlook") {
+		t.Errorf("messages on the lead: %v", msgs)
+	}
+	got := e.result("/mail_client_extension/lead/get_by_partner_id", key, map[string]any{"partner": pid, "limit": 5, "offset": 0}).(map[string]any)
+	leads, _ := got["leads"].([]any)
+	if len(leads) != 1 || leads[0].(map[string]any)["id"] != lead || leads[0].(map[string]any)["expected_revenue"] != "1,234.50\u00a0€" {
+		t.Errorf("lead/get_by_partner_id = %v", got)
+	}
+	for _, path := range []string{"/mail_client_extension/partner/search", "/mail_client_extension/log_mail_content", "/mail_client_extension/lead/create",
+		"/mail_client_extension/get_translations", "/mail_plugin/partner/get"} {
+		if status := postStatus(t, e.url+path); status != http.StatusNotFound {
+			t.Errorf("POST %s on 14: status %d, want 404", path, status)
+		}
+	}
+}
+
+// postStatus posts an empty JSON-RPC call and returns the status, without
+// following a redirect.
+func postStatus(t *testing.T, url string) int {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Post(url, "application/json", strings.NewReader(`{"jsonrpc":"2.0","method":"call","params":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -167,7 +167,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	opened, err := storage.Open(ctx, storage.Options{DataDir: cfg.DataDir, URL: cfg.DBURL,
-		AdminPassword: cfg.AdminPassword, Synchronous: cfg.Synchronous})
+		AdminPassword: cfg.AdminPassword, AdminEmail: prof.AdminEmail, Synchronous: cfg.Synchronous})
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,8 @@ var seedGroups = []seedGroup{
 type SeedOptions struct {
 	// AdminHash is the administrator's password hash.
 	AdminHash string
+	// AdminEmail is the administrator's e-mail; empty for none.
+	AdminEmail string
 	// Lock, when set, is run first so that nodes starting together seed
 	// once (PostgreSQL advisory lock).
 	Lock string
@@ -98,13 +100,20 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) (seeded bool, err err
 					{2, "OdooBot", false, false, "partner_root"},
 					{3, "Administrator", false, true, "partner_admin"},
 				} {
-					// The company's own contact belongs to no company, as in Odoo.
-					var company any = int64(1)
+					// The company's own contact belongs to no company, and
+					// was made before any user existed: no author, as Odoo's
+					// installation leaves it (19.0 recording); the others
+					// were made and last written by the system user.
+					var company, author any = int64(1), int64(1)
 					if p.company {
-						company = nil
+						company, author = nil, nil
 					}
-					if err := exec(`INSERT INTO res_partner (id, name, complete_name, is_company, active, company_id, type, lang, create_date, write_date, create_uid, write_uid)
-						VALUES (?, ?, ?, ?, ?, ?, 'contact', 'en_US', ?, ?, 1, 1)`, p.id, p.name, p.name, p.company, p.active, company, now, now); err != nil {
+					var email any
+					if p.id == 3 && opt.AdminEmail != "" {
+						email = opt.AdminEmail
+					}
+					if err := exec(`INSERT INTO res_partner (id, name, complete_name, is_company, active, company_id, type, lang, email, create_date, write_date, create_uid, write_uid)
+						VALUES (?, ?, ?, ?, ?, ?, 'contact', 'en_US', ?, ?, ?, ?, 1)`, p.id, p.name, p.name, p.company, p.active, company, email, now, now, author); err != nil {
 						return err
 					}
 					if err := xmlid("base", p.xmlid, "res.partner", p.id); err != nil {

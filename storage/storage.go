@@ -28,6 +28,9 @@ type Options struct {
 	// AdminPassword is the first administrator's password; empty means a
 	// generated one, returned once by Open.
 	AdminPassword string
+	// AdminEmail is the administrator's e-mail in a new database (the
+	// version profile's installation data).
+	AdminEmail string
 	// Synchronous is SQLite's synchronous setting (NORMAL or FULL).
 	Synchronous string
 	// MustExist refuses to create a new database: the command line works
@@ -106,6 +109,7 @@ func Open(ctx context.Context, opt Options) (*Opened, error) {
 			st.Close()
 			return nil, err
 		}
+		seed.AdminEmail = opt.AdminEmail
 		created, err := st.Seed(ctx, seed)
 		if err != nil {
 			st.Close()

@@ -72,6 +72,9 @@ type IdentityDialog struct {
 	Do          string // what runs once the password is right: "new", "delete" or "devices"
 	KeyID       int64
 	Error       string
+	// Text and Submit replace the check's usual words where a version has
+	// a dialog of its own (17's "Log out from all devices?").
+	Text, Submit string
 }
 
 // NewKeyDialog is the "New API Key" dialog.
@@ -162,6 +165,9 @@ func (h *Handler) identityDialog(s *surface, do string, keyID int64) *IdentityDi
 		d.Placeholder = "Enter your password"
 	case h.profile.Version <= 15:
 		d.Placeholder = ""
+	}
+	if dd := ui.DevicesDialog; dd != nil && do == "devices" {
+		d.Title, d.Text, d.Heading, d.Submit = dd.Title, dd.Text, dd.Prompt, dd.Button
 	}
 	return d
 }

@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to read the gateway's tables
 
+	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/client"
 	"github.com/okapi-erp/okapi/internal/policytest"
 	"github.com/okapi-erp/okapi/internal/proctest"
@@ -299,7 +300,7 @@ except xmlrpc.client.ProtocolError as e:
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
-	for _, want := range []string{"version 17.0\n", "uid 4\n", "read From Python\n", "ro count 1\n",
+	for _, want := range []string{"version " + okapi.MustProfile(17).ServerVersion + "\n", "uid 4\n", "read From Python\n", "ro count 1\n",
 		"ro write fault 4 This API key is read-only", "rate 429 True\n"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("python printed:\n%s\nwant %q", out, want)
@@ -323,7 +324,7 @@ func TestGatewayUpstreamFailures(t *testing.T) {
 			return out, code
 		}
 		// okapi connect says whether the gateway and its upstream each work.
-		if out, code := connect(); code != 0 || !strings.Contains(out, "Okapi gateway in front of Odoo 17.0 at "+g.upstream.URL) {
+		if out, code := connect(); code != 0 || !strings.Contains(out, "Okapi gateway in front of Odoo "+okapi.MustProfile(17).ServerVersion+" at "+g.upstream.URL) {
 			t.Errorf("connect with the upstream up: exit %d\n%s", code, out)
 		}
 		g.upstream.Stop()

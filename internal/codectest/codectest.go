@@ -372,7 +372,7 @@ func RealKey(placeholder []byte) []byte {
 
 // CodecVersions are the recorded versions whose bytes the codecs' golden
 // tests and fuzzers hold the encoders to.
-var CodecVersions = []string{"18.0", "19.0"}
+var CodecVersions = []string{"16.0", "17.0", "18.0", "19.0"}
 
 // LoadRecordings reads every recording of CodecVersions whose file name
 // starts with prefix, key placeholders in the bodies replaced by RealKey.

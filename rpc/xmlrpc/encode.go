@@ -24,7 +24,35 @@ const (
 	faultMiddle  = "</member>\n<member>\n<name>faultString</name>\n<value><string>"
 	faultTail    = "</string></value>\n</member>\n</struct></value>\n</fault>\n\n</methodResponse>\n"
 	callHead     = "<?xml version='1.0'?>\n<methodCall>\n<methodName>"
+
+	// Python's own xmlrpc.client.dumps, which Odoo up to 17 answers with:
+	// a single-quoted declaration and no blank line before the end.
+	pyResponseHead = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"
+	pyResponseTail = "</param>\n</params>\n</methodResponse>\n"
+	pyFaultHead    = "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n"
+	pyFaultTail    = "</string></value>\n</member>\n</struct></value>\n</fault>\n</methodResponse>\n"
 )
+
+// Layout is the framing of an answer, which differs between versions of
+// Odoo: its own marshaller from 18 (the package's functions), Python's
+// xmlrpc.client.dumps up to 17 (the recorded 16.0 and 17.0 answers).
+type Layout uint8
+
+const (
+	// LayoutOdoo is Odoo 18 and 19's: `<?xml version="1.0"?>` and a blank
+	// line before </methodResponse>.
+	LayoutOdoo Layout = iota
+	// LayoutPython is Python's dumps, Odoo 14–17's: `<?xml
+	// version='1.0'?>` and no blank line.
+	LayoutPython
+)
+
+func (l Layout) frame() (respHead, respTail, fHead, fTail string) {
+	if l == LayoutPython {
+		return pyResponseHead, pyResponseTail, pyFaultHead, pyFaultTail
+	}
+	return responseHead, responseTail, faultHead, faultTail
+}
 
 // maxEncodeDepth stops a value that contains itself from recursing until
 // the stack overflows.
@@ -44,19 +72,31 @@ const (
 // error reports a value of a Go type the value model does not include; dst
 // is then returned unchanged.
 func AppendResponse(dst []byte, v any) ([]byte, error) {
+	return LayoutOdoo.AppendResponse(dst, v)
+}
+
+// AppendResponse is the package's AppendResponse in layout l.
+func (l Layout) AppendResponse(dst []byte, v any) ([]byte, error) {
+	head, tail, _, _ := l.frame()
 	n := len(dst)
-	dst = append(dst, responseHead...)
+	dst = append(dst, head...)
 	dst, err := appendValue(dst, v, asServer, 0)
 	if err != nil {
 		return dst[:n], err
 	}
-	return append(dst, responseTail...), nil
+	return append(dst, tail...), nil
 }
 
 // AppendFault appends the fault answer Odoo sends for an exception: code is
 // an integer on /xmlrpc/2/* and a string on the legacy endpoints.
 func AppendFault(dst []byte, code any, message string) []byte {
-	dst = append(dst, faultHead...)
+	return LayoutOdoo.AppendFault(dst, code, message)
+}
+
+// AppendFault is the package's AppendFault in layout l.
+func (l Layout) AppendFault(dst []byte, code any, message string) []byte {
+	_, _, head, tail := l.frame()
+	dst = append(dst, head...)
 	switch c := code.(type) {
 	case string:
 		dst = append(dst, "<value><string>"...)
@@ -75,7 +115,7 @@ func AppendFault(dst []byte, code any, message string) []byte {
 	}
 	dst = append(dst, faultMiddle...)
 	dst = appendEscaped(dst, message)
-	return append(dst, faultTail...)
+	return append(dst, tail...)
 }
 
 // AppendCall appends the <methodCall> Python's xmlrpc.client would send for
