@@ -26,6 +26,7 @@ func newServeCmd() *cobra.Command {
 		logLevel      string
 		logFormat     string
 		maxBody       int64
+		rpcs          string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -41,7 +42,8 @@ servers may share one PostgreSQL database (give them the same server secret:
 the same secret.key file, or $OKAPI_SECRET).`,
 		Example: `  okapi serve
   okapi serve --addr 127.0.0.1:8069 --data ./okapi-data --odoo-version 18 --db-name mycompany
-  okapi serve --db postgres://okapi@127.0.0.1/okapi --odoo-version 19`,
+  okapi serve --db postgres://okapi@127.0.0.1/okapi --odoo-version 19
+  okapi serve --odoo-version 19 --rpc json2    # an Odoo without XML-RPC and JSON-RPC`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			level := slog.LevelInfo
@@ -69,6 +71,13 @@ the same secret.key file, or $OKAPI_SECRET).`,
 				cfg.Version = 19
 			}
 			cfg.MaxBodyBytes = maxBody
+			switch rpcs {
+			case "all":
+			case "json2":
+				cfg.JSON2Only = true
+			default:
+				return usagef("--rpc must be \"all\" or \"json2\", not %q", rpcs)
+			}
 			cfg.Cooldown = &auth.Cooldown{After: cooldownAfter, Duration: cooldownFor, PerLogin: perLogin}
 			cfg.Secret = os.Getenv("OKAPI_SECRET")
 			cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
@@ -92,6 +101,7 @@ the same secret.key file, or $OKAPI_SECRET).`,
 	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count failures per login, whatever the address")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
 	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
+	f.StringVar(&rpcs, "rpc", "all", `external APIs to answer: "all", or "json2" alone (XML-RPC and JSON-RPC answer 404, as an Odoo that removed them; 19 only)`)
 	f.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL survives a killed process, FULL also a power cut")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
