@@ -86,8 +86,14 @@ const (
 // name, and kwargs under the names this signature uses (a name other Odoo
 // versions give the same parameter is renamed). sig nil means the method is
 // unknown: only keyword arguments can then cross, and positional ones are
-// refused.
+// refused. So are bytes that are not text (values.go).
 func ToNamed(sig *Signature, model, method string, args []any, kwargs map[string]any) (map[string]any, error) {
+	if err := checkJSONable(args, 0); err != nil {
+		return nil, err
+	}
+	if err := checkJSONable(kwargs, 0); err != nil {
+		return nil, err
+	}
 	out := make(map[string]any, len(args)+len(kwargs))
 	if sig == nil {
 		if len(args) > 0 {

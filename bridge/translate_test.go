@@ -303,3 +303,20 @@ func TestPublishedBound(t *testing.T) {
 		t.Fatalf("%d models kept (%d in order), want %d", len(p.models), len(p.order), MaxModels)
 	}
 }
+
+// TestValues: values cross as they are (the codecs write them); bytes that
+// are text cross, bytes that are not are refused rather than mangled.
+func TestValues(t *testing.T) {
+	sig := ORMSignature(19, "write")
+	when := time.Date(2026, 12, 6, 3, 4, 5, 0, time.UTC)
+	vals := map[string]any{"name": "Zoë 日本", "email": false, "parent_id": nil, "image_1920": []byte("aGVsbG8="),
+		"date": when, "child_ids": []any{[]any{int64(0), int64(0), map[string]any{"name": "x"}}}, "big": int64(1) << 53, "f": 1.5}
+	named, err := ToNamed(sig, "res.partner", "write", []any{[]any{int64(1)}, vals}, nil)
+	if err != nil || !reflect.DeepEqual(named["vals"], vals) {
+		t.Fatalf("%v, %v", named, err)
+	}
+	_, err = ToNamed(sig, "res.partner", "write", []any{[]any{int64(1)}, map[string]any{"image_1920": []byte{0xff, 0xd8, 0xff}}}, nil)
+	if okapi.ErrorCode(err) != okapi.EValueError || !strings.Contains(err.Error(), "base64 text") {
+		t.Fatalf("raw bytes: %v", err)
+	}
+}

@@ -137,14 +137,21 @@ func TestExecuteKWOverJSON2(t *testing.T) {
 			t.Errorf("%s:\nJSON-2:  %v\nXML-RPC: %v", what, a, b)
 		}
 	}
-	fields := []any{"name", "email", "comment", "category_id", "child_ids", "create_uid"}
-	a, b = both("res.partner", call{"read", []any{[]any{pa}, fields}, nil})
-	b2, _ := run(xr, "res.partner", call{"read", []any{[]any{pb}, fields}, nil})
-	_ = b
-	same("read", a, b2)
-	a, _ = run(j2, "crm.lead", call{"read", []any{[]any{la}, []any{"name", "partner_id", "probability", "date_deadline", "expected_revenue"}}, nil})
-	b, _ = run(xr, "crm.lead", call{"read", []any{[]any{lb}, []any{"name", "partner_id", "probability", "date_deadline", "expected_revenue"}}, nil})
-	same("read lead", a, b)
+	// Each side reads its own records back.
+	read := func(model string, ida, idb int64, fields ...any) {
+		t.Helper()
+		a, err := run(j2, model, call{"read", []any{[]any{ida}, fields}, nil})
+		if err != nil {
+			t.Fatalf("read over JSON-2: %v", err)
+		}
+		b, err := run(xr, model, call{"read", []any{[]any{idb}, fields}, nil})
+		if err != nil {
+			t.Fatalf("read over XML-RPC: %v", err)
+		}
+		same("read "+model, a, b)
+	}
+	read("res.partner", pa, pb, "name", "email", "comment", "category_id", "child_ids", "create_uid")
+	read("crm.lead", la.(int64), lb.(int64), "name", "partner_id", "probability", "date_deadline", "expected_revenue")
 	dom := []any{[]any{"name", "=", "Zoë Ørsted 日本"}}
 	for _, k := range []call{
 		{"search", []any{dom}, nil},
@@ -188,10 +195,8 @@ func TestExecuteKWOverJSON2(t *testing.T) {
 	if !client.IsMissing(e1) || !client.IsMissing(e2) {
 		t.Errorf("missing record: %v / %v", e1, e2)
 	}
-	a, b = both("res.partner", call{"unlink", []any{[]any{pa}}, nil})
-	_ = b
-	if a != true {
-		t.Errorf("unlink: %v", a)
+	if a, b := both("res.partner", call{"unlink", []any{[]any{pa}}, nil}); a != true || b != true {
+		t.Errorf("unlink: %v / %v", a, b)
 	}
 }
 
