@@ -221,6 +221,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return r.load(ctx, tg)
 }
 
+// Check reports what in cfg cannot be run: the checks Run makes before
+// sending anything, for a command line to call them a mistake in its flags.
+func Check(cfg Config) error {
+	_, _, err := normalize(cfg)
+	return err
+}
+
 // normalize applies the defaults and refuses what cannot be run. It returns
 // the base URL without a trailing slash.
 func normalize(cfg Config) (Config, *url.URL, error) {

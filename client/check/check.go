@@ -195,10 +195,15 @@ func (r *runner) run(ctx context.Context) {
 	// The key's shape needs no server, so it is judged even when the
 	// server cannot be reached.
 	r.checkKeyShape()
-	if !r.checkURL() || !r.checkReach(ctx) {
+	if !r.checkURL() || r.urlFailed() || !r.checkReach(ctx) {
 		return
 	}
 	r.checkSlash(ctx)
+	if r.urlFailed() {
+		// Found by asking the server (the doubled slash fails): what it
+		// answered at the corrected address is not what a tool gets.
+		return
+	}
 	r.checkVersion(ctx)
 	if !r.checkDatabase(ctx) || r.key.candidate == "" {
 		return
@@ -210,6 +215,25 @@ func (r *runner) run(ctx context.Context) {
 }
 
 func (r *runner) step(id string) *Step { return r.rep.Step(id) }
+
+// notChecked is the verdict of the steps after a failed URL: a tool given
+// that URL fails there, so no later step is judged on a corrected one (the
+// key's form, judged without the server, excepted).
+const notChecked = "not checked: correct the URL first"
+
+// urlFailed reports a failed URL step, and marks every step after it that
+// depends on the server as not checked.
+func (r *runner) urlFailed() bool {
+	if r.step(StepURL).Status != Fail {
+		return false
+	}
+	for _, s := range r.rep.Steps {
+		if s.ID != StepURL && s.ID != StepKey {
+			s.Status, s.Summary, s.Details, s.Fix, s.Class = Skip, notChecked, nil, nil, ""
+		}
+	}
+	return true
+}
 
 // set gives a step its verdict.
 func (r *runner) set(id string, st Status, class Class, summary string, details, fix []string) *Step {

@@ -9,14 +9,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/sqldb"
-	"github.com/okapi-erp/okapi/sqlite"
 	"github.com/okapi-erp/okapi/storage"
 )
 
@@ -83,13 +81,13 @@ drop the lines with ids already seen) to export incrementally.`,
 			}
 			if db == "" || db == "sqlite" {
 				db = ""
-				if _, err := os.Stat(filepath.Join(data, sqlite.FileName)); err != nil {
-					return fmt.Errorf("no Okapi database at %s: give the server's --data folder", filepath.Join(data, sqlite.FileName))
+				if err := needDatabase(data); err != nil {
+					return err
 				}
 			}
 			opened, err := storage.Open(cmd.Context(), storage.Options{DataDir: data, URL: db, MustExist: true})
 			if err != nil {
-				return err
+				return explainOpen(err, db)
 			}
 			defer opened.Store.Close()
 

@@ -53,8 +53,8 @@ See docs/backup.md.`,
 				return fmt.Errorf("%s already exists: okapi backup never overwrites a file, give a new name", out)
 			}
 			src := filepath.Join(data, sqlite.FileName)
-			if _, err := os.Stat(src); err != nil {
-				return fmt.Errorf("no Okapi database at %s: give the server's --data folder", src)
+			if err := needDatabase(data); err != nil {
+				return err
 			}
 			opened, err := storage.Open(cmd.Context(), storage.Options{DataDir: data, MustExist: true})
 			if err != nil {

@@ -68,6 +68,13 @@ Exits non-zero if the run could not start or any answer was wrong.`,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true, // a failed run is not a usage error
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The flags' values first (the key is read next), so that a
+			// value that cannot be run is a usage error, exit status 2.
+			probe := cfg
+			probe.URL, probe.Key = args[0], "read next"
+			if err := bench.Check(probe); err != nil {
+				return usageError{err.Error()}
+			}
 			key, err := readBenchKey(keyFile, keyArg, cmd.InOrStdin())
 			if err != nil {
 				return err
@@ -77,7 +84,7 @@ Exits non-zero if the run could not start or any answer was wrong.`,
 				cfg.Warmup = -1 // bench.Config reads 0 as "the default"
 			}
 			if withCeiling && cfg.Limit < ceiling.Records {
-				return fmt.Errorf("--with-ceiling needs --limit %d or more: the ceiling always answers %d records", ceiling.Records, ceiling.Records)
+				return usagef("--with-ceiling needs --limit %d or more: the ceiling always answers %d records", ceiling.Records, ceiling.Records)
 			}
 			// Progress lines and the ceiling child's messages share stderr,
 			// written from different goroutines.
@@ -171,9 +178,9 @@ func readBenchKey(file, arg string, stdin io.Reader) (string, error) {
 	var from string
 	switch {
 	case arg != "" && arg != "-":
-		return "", errors.New(`--key only accepts "-" (read the key from stdin): a key given on the command line would be visible in ps and shell history; use --key-file FILE or --key -`)
+		return "", usagef(`--key only accepts "-" (read the key from stdin): a key given on the command line would be visible in ps and shell history; use --key-file FILE or --key -`)
 	case arg == "-" && file != "":
-		return "", errors.New("give the key with --key-file or --key -, not both")
+		return "", usagef("give the key with --key-file or --key -, not both")
 	case arg == "-":
 		r, from = stdin, "stdin"
 	case file != "":
@@ -184,7 +191,7 @@ func readBenchKey(file, arg string, stdin io.Reader) (string, error) {
 		defer f.Close()
 		r, from = f, "key file "+file
 	default:
-		return "", errors.New("no API key: give --key-file FILE or --key - (stdin)")
+		return "", usagef("no API key: give --key-file FILE or --key - (stdin)")
 	}
 	b, err := io.ReadAll(io.LimitReader(r, benchMaxKeyFile+1))
 	if err != nil {

@@ -117,7 +117,9 @@ Exit status (when several steps fail, the first one's in the order above):
 				writeReport(out, termStyleFor(out), rep, code)
 			}
 			if f := rep.Failed(); f != nil {
-				return &exitCodeError{code, fmt.Errorf("%s: %s", strings.ToLower(f.Title), f.Summary)}
+				// The report (or the JSON) has said it: the exit status
+				// alone follows, not the same words again on stderr.
+				return &exitCodeError{code: code, err: fmt.Errorf("%s: %s", strings.ToLower(f.Title), f.Summary), shown: true}
 			}
 			return nil
 		},

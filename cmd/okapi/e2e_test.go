@@ -217,8 +217,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--duration", "2d"}, 2, "--duration must be one of"},
 		{[]string{"key", "revoke", "--data", data, "--id", "999"}, 1, "no key with id 999"},
 		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--duration", "7d", "--odoo-version", "16"}, 1, "Keys do not expire in Odoo 16"},
-		{[]string{"serve", "--odoo-version", "13", "--data", data}, 1, "unsupported Odoo version 13"},
-		{[]string{"user", "frobnicate"}, 0, ""},
+		{[]string{"serve", "--odoo-version", "13", "--data", data}, 2, "unsupported Odoo version 13"},
+		{[]string{"user", "frobnicate"}, 2, `unknown command "frobnicate" for "okapi user"`},
 		{[]string{"key", "list", "--bogus"}, 2, "unknown flag"},
 	} {
 		_, errs, code := runCLI(t, "", tc.args...)

@@ -36,11 +36,7 @@ Without --odoo-version, the path in each version is listed.`,
 			if version == 0 {
 				return writeGuideIndex(out, st, asJSON)
 			}
-			p, err := okapi.ProfileFor(version)
-			if err != nil {
-				return usagef("--odoo-version: %v", err)
-			}
-			g := check.GuideFor(p)
+			g := check.GuideFor(okapi.MustProfile(version)) // checked by versionFlag
 			if asJSON {
 				return writeIndentedJSON(out, g)
 			}
@@ -48,7 +44,7 @@ Without --odoo-version, the path in each version is listed.`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&version, "odoo-version", 0, "Odoo version, 14..19")
+	cmd.Flags().Var((*versionFlag)(&version), "odoo-version", "Odoo version, 14..19")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

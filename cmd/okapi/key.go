@@ -39,9 +39,14 @@ func newKeyCreateCmd() *cobra.Command {
 		Long: `Create an API key for a user and print it on stdout — nothing else, so that
 "okapi key create … > alice.key" stores just the key. It is never shown again.
 
-Keys expire from Odoo 18 on: --duration 1d|7d|30d|90d|180d|365d|persistent, or
---expires with an RFC 3339 time. Before 18 keys never expire. The operator may
-choose any duration for anyone; in the web pages users get their groups' limit.
+Duration, per profile (--odoo-version, default the one the server plays):
+  14 to 17  keys never expire; --duration and --expires are refused.
+  18, 19    --duration 1d|7d|30d|90d|180d|365d|persistent, or --expires with a
+            future RFC 3339 time. Without either the key is persistent (the
+            operator may choose any duration for anyone; in the web pages users
+            get their groups' limit).
+Two keys of a user may share a name, as in Odoo; creating the second one warns
+on stderr, since --name then no longer picks one key (use --id).
 
 --read-only makes a key for the external API that may read (search, read,
 search_read, fields_get…) and never create, change or delete: scope "rpc.read".
@@ -77,11 +82,21 @@ writes gets an access error naming the key as read-only.`,
 				return err
 			}
 			req.UserID = u.ID
-			key, _, err := c.auth.CreateKey(cmd.Context(), nil, req)
+			same, err := c.namesakes(cmd.Context(), u.ID, name)
+			if err != nil {
+				return err
+			}
+			key, k, err := c.auth.CreateKey(cmd.Context(), nil, req)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), key)
+			if len(same) > 0 {
+				// Odoo allows it; but "revoke --name" and "rotate --name" no
+				// longer know which key is meant.
+				fmt.Fprintf(cmd.ErrOrStderr(), "okapi: warning: %s now has %d keys named %q (ids %s, %d): revoke or rotate one with --id\n",
+					u.Login, len(same)+1, name, keyIDs(same), k.ID)
+			}
 			return nil
 		},
 	}
@@ -89,9 +104,10 @@ writes gets an access error naming the key as read-only.`,
 	f := cmd.Flags()
 	f.StringVar(&login, "login", "", "owner's login (required)")
 	f.StringVar(&name, "name", "", "what the key is for (required)")
+	cmd.MarkFlagRequired("login")
 	f.StringVar(&scope, "scope", "", "limit the key to a scope (empty: every scope, like keys made in the web pages; \"rpc\": the external API)")
 	f.BoolVar(&readOnly, "read-only", false, "a key for the external API that may read and never write (scope \"rpc.read\")")
-	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+)")
+	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+; without it or --expires: persistent)")
 	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
 	return cmd
 }
@@ -113,6 +129,11 @@ func expiryFlags(duration, expires string) (days int, at time.Time, given bool, 
 		if err != nil {
 			return 0, at, false, usagef("--expires must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
 		}
+		if !t.After(time.Now()) {
+			// A key that is dead when printed is a mistake, as in Odoo,
+			// which refuses an expiration date that is not in the future.
+			return 0, at, false, usagef("--expires %s is not in the future: the key would never work", expires)
+		}
 		return -1, t, true, nil
 	}
 	return 0, at, false, nil
@@ -125,8 +146,11 @@ func newKeyListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List API keys (never the keys themselves)",
-		Long:  "List API keys: id, index prefix, name, user, scope, created, expires, last use. The secret is not stored, so it cannot be shown.",
-		Args:  cobra.NoArgs,
+		Long: `List API keys: id, index prefix, name, user, scope, created, expires, last use. The
+secret is not stored, so it cannot be shown. A key past its expiration date is
+marked EXPIRED ("expired": true in JSON): it no longer works, and the server
+deletes it at its next hourly clean-up.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := sf.open(cmd.Context())
 			if err != nil {
@@ -146,6 +170,7 @@ func newKeyListCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
+			now := time.Now()
 			if asJSON {
 				type row struct {
 					ID       int64  `json:"id"`
@@ -157,10 +182,11 @@ func newKeyListCmd() *cobra.Command {
 					Expires  string `json:"expires,omitempty"`
 					LastUsed string `json:"last_used,omitempty"`
 					LastIP   string `json:"last_used_ip,omitempty"`
+					Expired  bool   `json:"expired,omitempty"`
 				}
 				rows := []row{}
 				for _, k := range keys {
-					rows = append(rows, row{k.ID, k.Index, k.Name, k.Login, k.Scope, stamp(k.CreateDate), stampOr(k.ExpirationDate, ""), stampOr(k.LastUsed, ""), k.LastUsedIP})
+					rows = append(rows, row{k.ID, k.Index, k.Name, k.Login, k.Scope, stamp(k.CreateDate), stampOr(k.ExpirationDate, ""), stampOr(k.LastUsed, ""), k.LastUsedIP, expired(k, now)})
 				}
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
@@ -173,7 +199,13 @@ func newKeyListCmd() *cobra.Command {
 				if k.LastUsedIP != "" {
 					last += " from " + k.LastUsedIP
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Index, k.Name, k.Login, dash(k.Scope), stamp(k.CreateDate), stampOr(k.ExpirationDate, "never"), last)
+				expires := stampOr(k.ExpirationDate, "never")
+				if expired(k, now) {
+					// Refused already; the server deletes it at its next
+					// clean-up (hourly), as Odoo's daily one does.
+					expires += " EXPIRED"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Index, k.Name, k.Login, dash(k.Scope), stamp(k.CreateDate), expires, last)
 			}
 			return tw.Flush()
 		},
@@ -182,6 +214,11 @@ func newKeyListCmd() *cobra.Command {
 	cmd.Flags().StringVar(&login, "login", "", "only this user's keys")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// expired reports a key past its expiration date: it no longer works.
+func expired(k *okapi.Key, now time.Time) bool {
+	return !k.ExpirationDate.IsZero() && !k.ExpirationDate.After(now)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
@@ -246,7 +283,19 @@ func (c *cli) keysNamed(ctx context.Context, login, name string) ([]*okapi.Key, 
 	if err != nil {
 		return nil, err
 	}
-	keys, err := c.auth.Keys(ctx, nil, u.ID)
+	out, err := c.namesakes(ctx, u.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no key named %q (see okapi key list --login %s)", login, name, login)
+	}
+	return out, nil
+}
+
+// namesakes returns a user's keys named name, newest first.
+func (c *cli) namesakes(ctx context.Context, uid int64, name string) ([]*okapi.Key, error) {
+	keys, err := c.auth.Keys(ctx, nil, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -255,9 +304,6 @@ func (c *cli) keysNamed(ctx context.Context, login, name string) ([]*okapi.Key, 
 		if k.Name == name {
 			out = append(out, k)
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s has no key named %q (see okapi key list --login %s)", login, name, login)
 	}
 	return out, nil
 }

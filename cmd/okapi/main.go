@@ -32,10 +32,13 @@ const (
 	exitUsage = 2
 )
 
-// exitError carries a specific exit status.
+// exitCodeError carries a specific exit status. shown says the command has
+// already told the failure on its own output (okapi connect's report), so
+// it is not repeated on stderr.
 type exitCodeError struct {
-	code int
-	err  error
+	code  int
+	err   error
+	shown bool
 }
 
 func (e *exitCodeError) Error() string { return e.err.Error() }
@@ -52,11 +55,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "okapi: "+oneLine(errorText(err)))
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
+		if !ec.shown {
+			fmt.Fprintln(stderr, "okapi: "+oneLine(errorText(err)))
+		}
 		return ec.code
 	}
+	fmt.Fprintln(stderr, "okapi: "+oneLine(errorText(err)))
 	if isUsageError(err) {
 		return exitUsage
 	}
@@ -132,7 +138,39 @@ database with "okapi backup"; export the audit log with "okapi audit export".`,
 	for _, extra := range extraCommands {
 		root.AddCommand(extra())
 	}
+	// A flag's value that does not parse is a mistake in the command line,
+	// whatever the command.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
+	root.InitDefaultCompletionCmd() // now, not at Execute: it is a group too
+	groupsRefuseUnknown(root)
 	return root
+}
+
+// groupsRefuseUnknown makes every command that only holds subcommands
+// ("okapi", "okapi key", …) refuse an unknown subcommand with exit status 2,
+// as gh and kubectl do, instead of printing its help and exiting 0 as a
+// cobra command without Run does. Alone, such a command prints its help.
+func groupsRefuseUnknown(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		groupsRefuseUnknown(sub)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if c.SuggestionsMinimumDistance <= 0 {
+			c.SuggestionsMinimumDistance = 2 // cobra's own default for "okapi"
+		}
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return usageError{msg + " (see " + c.CommandPath() + " --help)"}
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 }
 
 // extraCommands lets other files of this package add commands.

@@ -50,6 +50,9 @@ the same secret.key file, or $OKAPI_SECRET).`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usagef("--log-level: %v", err)
 			}
+			if logFormat != "text" && logFormat != "json" {
+				return usagef("--log-format must be text or json, not %q", logFormat)
+			}
 			opts := &slog.HandlerOptions{Level: level}
 			var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), opts)
 			if logFormat == "json" {
@@ -66,7 +69,20 @@ the same secret.key file, or $OKAPI_SECRET).`,
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usagef("--tls-cert and --tls-key go together")
 			}
+			switch strings.ToUpper(cfg.Synchronous) {
+			case "NORMAL", "FULL":
+				cfg.Synchronous = strings.ToUpper(cfg.Synchronous)
+			default:
+				return usagef("--sqlite-synchronous must be NORMAL or FULL, not %q", cfg.Synchronous)
+			}
 			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
+			// The data folder holds the SQLite database, and the server
+			// secret unless $OKAPI_SECRET gives it.
+			if sf.db == "" || sf.db == "sqlite" || os.Getenv("OKAPI_SECRET") == "" {
+				if err := makeDataDir(sf.data); err != nil {
+					return err
+				}
+			}
 			if cfg.Version == 0 {
 				cfg.Version = 19
 			}
@@ -146,7 +162,19 @@ func serve(ctx context.Context, cfg server.Config, out interface{ Write([]byte) 
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Interrupted (Ctrl-C, SIGTERM from systemd, Docker or Kubernetes): stop
+	// accepting, let the requests in flight finish, then close the database.
+	start := time.Now()
+	cfg.Log.Info("stopping: finishing the requests in flight, accepting no new ones", "grace", shutdownGrace)
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	return s.Shutdown(shutdown)
+	if err := s.Shutdown(shutdown); err != nil {
+		cfg.Log.Warn("stopped: requests still running were cut off", "after", time.Since(start).Round(time.Millisecond), "err", err)
+		return err
+	}
+	cfg.Log.Info("stopped", "after", time.Since(start).Round(time.Millisecond))
+	return nil
 }
+
+// shutdownGrace is how long a stopping server waits for requests in flight.
+const shutdownGrace = 20 * time.Second

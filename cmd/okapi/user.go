@@ -170,6 +170,7 @@ func newUserArchiveCmd(archive bool) *cobra.Command {
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVar(&login, "login", "", "the user's login (required)")
+	cmd.MarkFlagRequired("login")
 	return cmd
 }
 
@@ -209,6 +210,7 @@ out of every browser (web sessions end); API keys keep working.`,
 	sf.register(cmd)
 	cmd.Flags().StringVar(&login, "login", "", "the user's login (required)")
 	cmd.Flags().StringVar(&password, "password", "", `the new password ("-" reads it from stdin)`)
+	cmd.MarkFlagRequired("login")
 	return cmd
 }
 

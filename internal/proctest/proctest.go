@@ -92,9 +92,25 @@ func Start(t testing.TB, binary, addr string, env []string, scheme string, args 
 	if addr == "" {
 		addr = FreeAddr(t)
 	}
-	s := &Server{Addr: addr, URL: scheme + "://" + addr, done: make(chan struct{})}
-	s.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
-	s.cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	return start(t, cmd, addr, scheme)
+}
+
+// StartAs runs `okapi serve` as a person types it: args alone (no --addr),
+// in dir, with env as its whole environment; addr is where it will listen
+// (its default, or what $OKAPI_ADDR in env says). It waits until the
+// server listens, and stops it when the test ends.
+func StartAs(t testing.TB, binary, dir string, env []string, addr string, args ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Dir, cmd.Env = dir, env
+	return start(t, cmd, addr, "http")
+}
+
+func start(t testing.TB, cmd *exec.Cmd, addr, scheme string) *Server {
+	t.Helper()
+	s := &Server{Addr: addr, URL: scheme + "://" + addr, done: make(chan struct{}), cmd: cmd}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +173,18 @@ func (s *Server) Stop() {
 		<-s.done
 	}
 	s.cmd.Wait()
+}
+
+// Wait waits up to timeout for the server to exit by itself (after a
+// signal the test sent) and returns its exit status, or -1 on timeout.
+func (s *Server) Wait(timeout time.Duration) int {
+	select {
+	case <-s.done:
+	case <-time.After(timeout):
+		return -1
+	}
+	s.cmd.Wait()
+	return s.cmd.ProcessState.ExitCode()
 }
 
 // Kill ends the server with SIGKILL: no shutdown, no deferred function, no
