@@ -60,11 +60,19 @@ func NewPublished(fetch Fetcher) *Published {
 
 // Signature implements Lookup.
 func (p *Published) Signature(ctx context.Context, model, method string) (*Signature, error) {
+	s, _, err := p.Find(ctx, model, method)
+	return s, err
+}
+
+// Find returns model.method's published signature, and whether the
+// upstream publishes the model at all: a published model without the
+// method means the upstream has no public method of that name.
+func (p *Published) Find(ctx context.Context, model, method string) (*Signature, bool, error) {
 	e, err := p.entry(ctx, model)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return e.methods[method], nil
+	return e.methods[method], e.missing.IsZero(), nil
 }
 
 func (p *Published) entry(ctx context.Context, model string) (*docEntry, error) {

@@ -460,6 +460,9 @@ func (c *Client) ExecuteKW(ctx context.Context, model, method string, args []any
 	if err != nil {
 		return nil, err
 	}
+	if sig == nil && len(args) > 0 {
+		return nil, bridge.Unnamed(model, method, c.unnamedWhy(ctx, model, method))
+	}
 	params, err := bridge.ToNamed(sig, model, method, args, kwargs)
 	if err != nil {
 		return nil, err
@@ -516,6 +519,15 @@ func (c *Client) signature(ctx context.Context, model, method string, published 
 		return nil, nil
 	}
 	return c.published.Signature(ctx, model, method)
+}
+
+// unnamedWhy says why no signature names model.method's arguments.
+func (c *Client) unnamedWhy(ctx context.Context, model, method string) string {
+	if _, modelPublished, err := c.published.Find(ctx, model, method); err == nil && modelPublished {
+		return "the server publishes no public method of that name for " + model +
+			" (/doc-bearer: the method does not exist, or is deprecated)"
+	}
+	return "the method is not one of the ORM's and the server does not publish its signature (Odoo 19's api_doc module, /doc-bearer)"
 }
 
 func (c *Client) executeKW(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {

@@ -266,3 +266,16 @@ func (c *Client) fetchDoc(ctx context.Context, model string) ([]byte, error) {
 	}
 	return nil, c.unexpected(a)
 }
+
+// HasJSON2 reports whether the server answers JSON-2: a call without a key
+// to /json/2 gets JSON-2's own 401 error body, as Odoo 19 answers it. An
+// Odoo before 19 answers with a login redirect or a 404 page instead.
+func (c *Client) HasJSON2(ctx context.Context) (bool, error) {
+	a, err := c.exchange(ctx, http.MethodPost, "/json/2/res.users/context_get", http.Header{"Content-Type": {"application/json"}}, []byte("{}"))
+	if err != nil {
+		return false, err
+	}
+	v, jerr := jsonrpc.Decode(a.body, jsonrpc.DefaultLimits)
+	e := c.json2Error(v, jerr, a.status, "res.users.context_get")
+	return a.status == http.StatusUnauthorized && e != nil, nil
+}
