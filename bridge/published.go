@@ -170,7 +170,8 @@ func ParseDoc(body []byte) (map[string]*Signature, error) {
 }
 
 // readParams reads the "parameters" object in order, each value's "kind"
-// telling how the parameter binds (absent: by position or by name).
+// telling how the parameter binds (absent: by position or by name), and
+// "default" present when it has one.
 func readParams(raw json.RawMessage, s *Signature) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
@@ -185,18 +186,19 @@ func readParams(raw json.RawMessage, s *Signature) error {
 			return err
 		}
 		name, _ := t.(string)
-		var p struct {
-			Name string `json:"name"`
-			Kind string `json:"kind"`
-		}
+		var p map[string]json.RawMessage
 		if err := dec.Decode(&p); err != nil {
 			return err
 		}
-		if p.Name != "" {
-			name = p.Name
-		}
-		switch p.Kind {
+		var kind string
+		json.Unmarshal(p["name"], &name)
+		json.Unmarshal(p["kind"], &kind)
+		_, hasDefault := p["default"]
+		switch kind {
 		case "", "POSITIONAL_OR_KEYWORD", "POSITIONAL_ONLY":
+			if !hasDefault && len(s.Params) == s.Required {
+				s.Required++
+			}
 			s.Params = append(s.Params, name)
 		case "KEYWORD_ONLY":
 			s.KwOnly = append(s.KwOnly, name)

@@ -13,6 +13,9 @@ type Signature struct {
 	// Params are the parameters after self (and the records) that may be
 	// given by position or by name, in their order.
 	Params []string
+	// Required is how many of Params, from the first, have no default
+	// (Python puts those first).
+	Required int
 	// KwOnly are the keyword-only parameters.
 	KwOnly []string
 	// VarArgs: the method takes *args, whose positions have no names.
@@ -50,6 +53,8 @@ type orm struct {
 type variant struct {
 	from   int
 	params []string
+	// required is how many of params, from the first, have no default.
+	required int
 }
 
 // ormMethods are the signatures, read from Odoo's source: odoo/models.py of
@@ -61,96 +66,96 @@ var ormMethods = []orm{
 	// 16.0:      search(self, domain, offset=0, limit=None, order=None, count=False)
 	// 17.0–19.0: search(self, domain, offset=0, limit=None, order=None)
 	{method: "search", variants: []variant{
-		{14, []string{"args", "offset", "limit", "order", "count"}},
-		{16, []string{"domain", "offset", "limit", "order", "count"}},
-		{17, []string{"domain", "offset", "limit", "order"}},
+		{14, []string{"args", "offset", "limit", "order", "count"}, 1},
+		{16, []string{"domain", "offset", "limit", "order", "count"}, 1},
+		{17, []string{"domain", "offset", "limit", "order"}, 1},
 	}, synonyms: [][2]string{{"args", "domain"}}},
 	// 14.0–15.0: search_count(self, args); 16.0 on: (self, domain, limit=None)
 	{method: "search_count", variants: []variant{
-		{14, []string{"args"}},
-		{16, []string{"domain", "limit"}},
+		{14, []string{"args"}, 1},
+		{16, []string{"domain", "limit"}, 1},
 	}, synonyms: [][2]string{{"args", "domain"}}},
 	// search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs)
 	{method: "search_read", varKw: true, variants: []variant{
-		{14, []string{"domain", "fields", "offset", "limit", "order"}},
+		{14, []string{"domain", "fields", "offset", "limit", "order"}, 0},
 	}},
 	// 17.0 on: search_fetch(self, domain, field_names, offset=0, limit=None, order=None)
 	{method: "search_fetch", since: 17, variants: []variant{
-		{17, []string{"domain", "field_names", "offset", "limit", "order"}},
+		{17, []string{"domain", "field_names", "offset", "limit", "order"}, 2},
 	}},
 	// read(self, fields=None, load='_classic_read')
-	{method: "read", records: true, variants: []variant{{14, []string{"fields", "load"}}}},
+	{method: "read", records: true, variants: []variant{{14, []string{"fields", "load"}, 0}}},
 	// 17.0 on: fetch(self, field_names)
-	{method: "fetch", records: true, since: 17, variants: []variant{{17, []string{"field_names"}}}},
+	{method: "fetch", records: true, since: 17, variants: []variant{{17, []string{"field_names"}, 1}}},
 	// write(self, vals)
-	{method: "write", records: true, variants: []variant{{14, []string{"vals"}}}},
+	{method: "write", records: true, variants: []variant{{14, []string{"vals"}, 1}}},
 	// create(self, vals_list), @api.model_create_multi
-	{method: "create", variants: []variant{{14, []string{"vals_list"}}}},
+	{method: "create", variants: []variant{{14, []string{"vals_list"}, 1}}},
 	// unlink(self)
-	{method: "unlink", records: true, variants: []variant{{14, nil}}},
+	{method: "unlink", records: true, variants: []variant{{14, nil, 0}}},
 	// copy(self, default=None), copy_data(self, default=None)
-	{method: "copy", records: true, variants: []variant{{14, []string{"default"}}}},
-	{method: "copy_data", records: true, variants: []variant{{14, []string{"default"}}}},
+	{method: "copy", records: true, variants: []variant{{14, []string{"default"}, 0}}},
+	{method: "copy_data", records: true, variants: []variant{{14, []string{"default"}, 0}}},
 	// exists(self)
-	{method: "exists", records: true, variants: []variant{{14, nil}}},
+	{method: "exists", records: true, variants: []variant{{14, nil, 0}}},
 	// fields_get(self, allfields=None, attributes=None)
-	{method: "fields_get", variants: []variant{{14, []string{"allfields", "attributes"}}}},
+	{method: "fields_get", variants: []variant{{14, []string{"allfields", "attributes"}, 0}}},
 	// up to 16.0: name_search(self, name='', args=None, operator='ilike', limit=100)
 	// 17.0 on:    name_search(self, name='', domain=None, operator='ilike', limit=100)
 	{method: "name_search", variants: []variant{
-		{14, []string{"name", "args", "operator", "limit"}},
-		{17, []string{"name", "domain", "operator", "limit"}},
+		{14, []string{"name", "args", "operator", "limit"}, 0},
+		{17, []string{"name", "domain", "operator", "limit"}, 0},
 	}, synonyms: [][2]string{{"args", "domain"}}},
 	// up to 16.0: name_get(self); display_name replaced it in 17.0.
-	{method: "name_get", records: true, until: 16, variants: []variant{{14, nil}}},
+	{method: "name_get", records: true, until: 16, variants: []variant{{14, nil, 0}}},
 	// name_create(self, name)
-	{method: "name_create", variants: []variant{{14, []string{"name"}}}},
+	{method: "name_create", variants: []variant{{14, []string{"name"}, 1}}},
 	// up to 18.0: default_get(self, fields_list); 19.0: default_get(self, fields)
 	{method: "default_get", variants: []variant{
-		{14, []string{"fields_list"}},
-		{19, []string{"fields"}},
+		{14, []string{"fields_list"}, 1},
+		{19, []string{"fields"}, 1},
 	}, synonyms: [][2]string{{"fields_list", "fields"}}},
 	// read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True)
 	// (19.0 keeps it, deprecated, beside formatted_read_group)
 	{method: "read_group", variants: []variant{
-		{14, []string{"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"}},
+		{14, []string{"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"}, 3},
 	}},
 	// 19.0: formatted_read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None)
 	{method: "formatted_read_group", since: 19, variants: []variant{
-		{19, []string{"domain", "groupby", "aggregates", "having", "offset", "limit", "order"}},
+		{19, []string{"domain", "groupby", "aggregates", "having", "offset", "limit", "order"}, 1},
 	}},
 	// up to 18.0: check_access_rights(self, operation, raise_exception=True),
 	// deprecated in 18.0 for has_access/check_access, gone in 19.0.
-	{method: "check_access_rights", until: 18, variants: []variant{{14, []string{"operation", "raise_exception"}}}},
+	{method: "check_access_rights", until: 18, variants: []variant{{14, []string{"operation", "raise_exception"}, 1}}},
 	// up to 18.0: check_access_rule(self, operation)
-	{method: "check_access_rule", records: true, until: 18, variants: []variant{{14, []string{"operation"}}}},
+	{method: "check_access_rule", records: true, until: 18, variants: []variant{{14, []string{"operation"}, 1}}},
 	// 18.0 on: has_access(self, operation), check_access(self, operation)
-	{method: "has_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}}}},
-	{method: "check_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}}}},
+	{method: "has_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}, 1}}},
+	{method: "check_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}, 1}}},
 	// get_metadata(self), action_archive(self), action_unarchive(self)
-	{method: "get_metadata", records: true, variants: []variant{{14, nil}}},
-	{method: "action_archive", records: true, variants: []variant{{14, nil}}},
-	{method: "action_unarchive", records: true, variants: []variant{{14, nil}}},
+	{method: "get_metadata", records: true, variants: []variant{{14, nil, 0}}},
+	{method: "action_archive", records: true, variants: []variant{{14, nil, 0}}},
+	{method: "action_unarchive", records: true, variants: []variant{{14, nil, 0}}},
 	// export_data(self, fields_to_export); load(self, fields, data)
-	{method: "export_data", records: true, variants: []variant{{14, []string{"fields_to_export"}}}},
-	{method: "load", variants: []variant{{14, []string{"fields", "data"}}}},
+	{method: "export_data", records: true, variants: []variant{{14, []string{"fields_to_export"}, 1}}},
+	{method: "load", variants: []variant{{14, []string{"fields", "data"}, 2}}},
 	// up to 16.0: onchange(self, values, field_name, field_onchange)
 	// 17.0 on:    onchange(self, values, field_names, fields_spec)
 	{method: "onchange", records: true, variants: []variant{
-		{14, []string{"values", "field_name", "field_onchange"}},
-		{17, []string{"values", "field_names", "fields_spec"}},
+		{14, []string{"values", "field_name", "field_onchange"}, 3},
+		{17, []string{"values", "field_names", "fields_spec"}, 3},
 	}},
 	// web module. 14.0: web_search_read(self, domain=None, fields=None, offset=0, limit=None, order=None)
 	// 15.0–16.0: the same and count_limit=None
 	// 17.0 on:   web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None)
 	{method: "web_search_read", variants: []variant{
-		{14, []string{"domain", "fields", "offset", "limit", "order"}},
-		{15, []string{"domain", "fields", "offset", "limit", "order", "count_limit"}},
-		{17, []string{"domain", "specification", "offset", "limit", "order", "count_limit"}},
+		{14, []string{"domain", "fields", "offset", "limit", "order"}, 0},
+		{15, []string{"domain", "fields", "offset", "limit", "order", "count_limit"}, 0},
+		{17, []string{"domain", "specification", "offset", "limit", "order", "count_limit"}, 2},
 	}},
 	// 17.0 on: web_read(self, specification); web_save(self, vals, specification, next_id=None)
-	{method: "web_read", records: true, since: 17, variants: []variant{{17, []string{"specification"}}}},
-	{method: "web_save", records: true, since: 17, variants: []variant{{17, []string{"vals", "specification", "next_id"}}}},
+	{method: "web_read", records: true, since: 17, variants: []variant{{17, []string{"specification"}, 1}}},
+	{method: "web_save", records: true, since: 17, variants: []variant{{17, []string{"vals", "specification", "next_id"}, 2}}},
 }
 
 // MinVersion and MaxVersion bound the Odoo versions the table covers.
@@ -188,7 +193,7 @@ func (m *orm) at(v int) *Signature {
 	if cur == nil {
 		return nil
 	}
-	s := &Signature{Method: m.method, Records: m.records, Params: cur.params, VarKw: m.varKw}
+	s := &Signature{Method: m.method, Records: m.records, Params: cur.params, Required: cur.required, VarKw: m.varKw}
 	for _, pair := range m.synonyms {
 		for i, p := range s.Params {
 			if p == pair[0] || p == pair[1] {

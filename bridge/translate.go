@@ -219,6 +219,13 @@ func ToPositional(sig *Signature, model, method string, params map[string]any) (
 		}
 		given[n] = v
 	}
+	// Odoo 19 binds a JSON-2 call to the signature before running it, and
+	// answers a missing argument with 422 in inspect's words.
+	for _, p := range sig.Params[:min(sig.Required, len(sig.Params))] {
+		if _, ok := given[p]; !ok {
+			return nil, nil, okapi.Errorf(okapi.EUnprocessable, "missing a required argument: '%s'", p)
+		}
+	}
 	i := 0
 	for ; i < len(sig.Params); i++ {
 		v, ok := given[sig.Params[i]]

@@ -14,18 +14,19 @@ import (
 
 // wantORM is, per method, its parameters in Odoo 14, 15, 16, 17, 18 and 19
 // as written in each version's source: "R" first for a method on records,
-// "-" for a version without the method. It is written out by hand, apart
+// "*" after a parameter without a default, "-" for a version without the
+// method. It is written out by hand, apart
 // from the table under test, so that a slip in either shows.
 var wantORM = map[string][6]string{
-	"search": {"args offset limit order count", "args offset limit order count", "domain offset limit order count",
-		"domain offset limit order", "domain offset limit order", "domain offset limit order"},
-	"search_count": {"args", "args", "domain limit", "domain limit", "domain limit", "domain limit"},
+	"search": {"args* offset limit order count", "args* offset limit order count", "domain* offset limit order count",
+		"domain* offset limit order", "domain* offset limit order", "domain* offset limit order"},
+	"search_count": {"args*", "args*", "domain* limit", "domain* limit", "domain* limit", "domain* limit"},
 	"search_read":  all6("domain fields offset limit order"),
-	"search_fetch": {"-", "-", "-", "domain field_names offset limit order", "domain field_names offset limit order", "domain field_names offset limit order"},
+	"search_fetch": {"-", "-", "-", "domain* field_names* offset limit order", "domain* field_names* offset limit order", "domain* field_names* offset limit order"},
 	"read":         all6("R fields load"),
-	"fetch":        {"-", "-", "-", "R field_names", "R field_names", "R field_names"},
-	"write":        all6("R vals"),
-	"create":       all6("vals_list"),
+	"fetch":        {"-", "-", "-", "R field_names*", "R field_names*", "R field_names*"},
+	"write":        all6("R vals*"),
+	"create":       all6("vals_list*"),
 	"unlink":       all6("R"),
 	"copy":         all6("R default"),
 	"copy_data":    all6("R default"),
@@ -34,25 +35,25 @@ var wantORM = map[string][6]string{
 	"name_search": {"name args operator limit", "name args operator limit", "name args operator limit",
 		"name domain operator limit", "name domain operator limit", "name domain operator limit"},
 	"name_get":             {"R", "R", "R", "-", "-", "-"},
-	"name_create":          all6("name"),
-	"default_get":          {"fields_list", "fields_list", "fields_list", "fields_list", "fields_list", "fields"},
-	"read_group":           all6("domain fields groupby offset limit orderby lazy"),
-	"formatted_read_group": {"-", "-", "-", "-", "-", "domain groupby aggregates having offset limit order"},
-	"check_access_rights":  {"operation raise_exception", "operation raise_exception", "operation raise_exception", "operation raise_exception", "operation raise_exception", "-"},
-	"check_access_rule":    {"R operation", "R operation", "R operation", "R operation", "R operation", "-"},
-	"has_access":           {"-", "-", "-", "-", "R operation", "R operation"},
-	"check_access":         {"-", "-", "-", "-", "R operation", "R operation"},
+	"name_create":          all6("name*"),
+	"default_get":          {"fields_list*", "fields_list*", "fields_list*", "fields_list*", "fields_list*", "fields*"},
+	"read_group":           all6("domain* fields* groupby* offset limit orderby lazy"),
+	"formatted_read_group": {"-", "-", "-", "-", "-", "domain* groupby aggregates having offset limit order"},
+	"check_access_rights":  {"operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "-"},
+	"check_access_rule":    {"R operation*", "R operation*", "R operation*", "R operation*", "R operation*", "-"},
+	"has_access":           {"-", "-", "-", "-", "R operation*", "R operation*"},
+	"check_access":         {"-", "-", "-", "-", "R operation*", "R operation*"},
 	"get_metadata":         all6("R"),
 	"action_archive":       all6("R"),
 	"action_unarchive":     all6("R"),
-	"export_data":          all6("R fields_to_export"),
-	"load":                 all6("fields data"),
-	"onchange": {"R values field_name field_onchange", "R values field_name field_onchange", "R values field_name field_onchange",
-		"R values field_names fields_spec", "R values field_names fields_spec", "R values field_names fields_spec"},
+	"export_data":          all6("R fields_to_export*"),
+	"load":                 all6("fields* data*"),
+	"onchange": {"R values* field_name* field_onchange*", "R values* field_name* field_onchange*", "R values* field_name* field_onchange*",
+		"R values* field_names* fields_spec*", "R values* field_names* fields_spec*", "R values* field_names* fields_spec*"},
 	"web_search_read": {"domain fields offset limit order", "domain fields offset limit order count_limit", "domain fields offset limit order count_limit",
-		"domain specification offset limit order count_limit", "domain specification offset limit order count_limit", "domain specification offset limit order count_limit"},
-	"web_read": {"-", "-", "-", "R specification", "R specification", "R specification"},
-	"web_save": {"-", "-", "-", "R vals specification next_id", "R vals specification next_id", "R vals specification next_id"},
+		"domain* specification* offset limit order count_limit", "domain* specification* offset limit order count_limit", "domain* specification* offset limit order count_limit"},
+	"web_read": {"-", "-", "-", "R specification*", "R specification*", "R specification*"},
+	"web_save": {"-", "-", "-", "R vals* specification* next_id", "R vals* specification* next_id", "R vals* specification* next_id"},
 }
 
 func all6(s string) [6]string { return [6]string{s, s, s, s, s, s} }
@@ -83,8 +84,15 @@ func TestORMMapping(t *testing.T) {
 			if records {
 				names = names[1:]
 			}
-			if sig.Records != records || !reflect.DeepEqual(append([]string{}, sig.Params...), append([]string{}, names...)) {
-				t.Errorf("%d %s: records %v params %q, want records %v params %q", v, method, sig.Records, sig.Params, records, names)
+			required := 0
+			for i, n := range names {
+				if strings.HasSuffix(n, "*") {
+					names[i] = strings.TrimSuffix(n, "*")
+					required++
+				}
+			}
+			if sig.Records != records || sig.Required != required || !reflect.DeepEqual(append([]string{}, sig.Params...), append([]string{}, names...)) {
+				t.Errorf("%d %s: records %v params %q (%d required), want records %v params %q (%d)", v, method, sig.Records, sig.Params, sig.Required, records, names, required)
 				continue
 			}
 			var args []any
@@ -194,6 +202,10 @@ func TestRefusals(t *testing.T) {
 	if args, _, err := ToPositional(ORMSignature(16, "search"), "res.partner", "search", map[string]any{"ids": []any{}, "domain": []any{}}); err != nil || len(args) != 1 {
 		t.Errorf("empty ids on a model method: %v, %v", args, err)
 	}
+	_, _, err = ToPositional(ORMSignature(16, "write"), "res.partner", "write", map[string]any{"ids": []any{int64(1)}})
+	if code(err) != okapi.EUnprocessable || !strings.Contains(err.Error(), "missing a required argument: 'vals'") {
+		t.Errorf("missing argument, as Odoo 19 binds it: %v", err)
+	}
 	_, _, err = ToPositional(ORMSignature(19, "search"), "m", "search", map[string]any{"args": []any{}, "domain": []any{}})
 	if code(err) != okapi.EUnprocessable {
 		t.Errorf("a parameter under two names: %v", err)
@@ -244,7 +256,7 @@ func TestPublished(t *testing.T) {
 	})
 	ctx := context.Background()
 	s, err := p.Signature(ctx, "res.partner", "zeta")
-	if err != nil || s == nil || s.Records || !reflect.DeepEqual(s.Params, []string{"zz", "aa", "mm"}) {
+	if err != nil || s == nil || s.Records || !reflect.DeepEqual(s.Params, []string{"zz", "aa", "mm"}) || s.Required != 2 {
 		t.Fatalf("zeta: %+v, %v", s, err)
 	}
 	s, _ = p.Signature(ctx, "res.partner", "message_post")

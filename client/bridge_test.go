@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/client"
@@ -159,6 +160,8 @@ func TestExecuteKWOverJSON2(t *testing.T) {
 		{"search_read", []any{dom, []any{"name"}}, map[string]any{"limit": int64(5)}},
 		{"search_count", []any{dom}, nil},
 		{"search_count", []any{[]any{[]any{"id", ">", int64(1) << 40}}}, nil},
+		// A datetime: <dateTime.iso8601> over XML-RPC, Odoo's string over JSON-2.
+		{"search_count", []any{[]any{[]any{"create_date", ">", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}}}, nil},
 		{"name_search", []any{"Zoë"}, nil},
 		{"name_search", []any{"Zoë", []any{}, "ilike", int64(3)}, nil},
 		{"fields_get", []any{[]any{"name"}, []any{"string", "type"}}, nil},

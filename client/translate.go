@@ -39,8 +39,10 @@ var kindCodes = map[Kind]okapi.Code{
 var (
 	// noModelRE and noMethodRE are how XML-RPC and JSON-RPC (up to Odoo
 	// 18) say a model or method does not exist; JSON-2 answers both 404.
-	noModelRE  = regexp.MustCompile(`^Object \S+ doesn't exist$`)
-	noMethodRE = regexp.MustCompile(`^The method '[^']*' does not exist$`)
+	noModelRE = regexp.MustCompile(`^Object (\S+) doesn't exist$`)
+	// json2NoModelRE is how JSON-2 says it.
+	json2NoModelRE = regexp.MustCompile(`^the model '([^']*)' does not exist$`)
+	noMethodRE     = regexp.MustCompile(`^The method '[^']*' does not exist$`)
 	// missingArgRE is Python's TypeError for a missing argument, which
 	// JSON-2 checks before the call and answers 422.
 	missingArgRE = regexp.MustCompile(`missing \d+ required (positional |keyword-only )?arguments?`)
@@ -58,7 +60,8 @@ var (
 //     a missing argument is JSON-2's 422;
 //   - JSON-2's 404 for a model or method that does not exist is the
 //     UserError ("Object … doesn't exist") or AttributeError XML-RPC gives,
-//     and back.
+//     and back; a missing model is worded as the protocol's dispatcher
+//     words it, these being the dispatcher's words and not the model's.
 //
 // Faults 2 and 4, AccessError, MissingError, UserError and ValidationError
 // keep their names, so every transport derives the same fault code or HTTP
@@ -75,7 +78,10 @@ func OdooError(err error, to Protocol) error {
 	switch {
 	case json2 && code == okapi.EAccessDenied:
 		code = okapi.EUnauthorized
-	case json2 && (code == okapi.EUser && noModelRE.MatchString(msg) || code == okapi.EAttributeError && noMethodRE.MatchString(msg)):
+	case json2 && code == okapi.EUser && noModelRE.MatchString(msg):
+		// The dispatcher's words, not the model's: JSON-2's own.
+		code, msg = okapi.ENotFound, "the model '"+noModelRE.FindStringSubmatch(msg)[1]+"' does not exist"
+	case json2 && code == okapi.EAttributeError && noMethodRE.MatchString(msg):
 		code = okapi.ENotFound
 	case json2 && code == okapi.ETypeError && missingArgRE.MatchString(msg):
 		code = okapi.EUnprocessable
@@ -85,8 +91,8 @@ func OdooError(err error, to Protocol) error {
 		code = okapi.ETypeError
 	case !json2 && code == okapi.EBadRequest:
 		code = okapi.EValueError
-	case !json2 && code == okapi.ENotFound && strings.HasPrefix(msg, "the model '"):
-		code = okapi.EUser
+	case !json2 && code == okapi.ENotFound && json2NoModelRE.MatchString(msg):
+		code, msg = okapi.EUser, "Object "+json2NoModelRE.FindStringSubmatch(msg)[1]+" doesn't exist"
 	case !json2 && code == okapi.ENotFound && noMethodRE.MatchString(msg):
 		code = okapi.EAttributeError
 	}

@@ -43,7 +43,7 @@ func TestOdooErrorTable(t *testing.T) {
 		{"JSON-RPC AccessDenied", jsonErr("odoo.exceptions.AccessDenied", "Access Denied"), okapi.EUnauthorized, okapi.EAccessDenied},
 		{"JSON-RPC ValidationError", jsonErr("odoo.exceptions.ValidationError", "Contacts require a name"), okapi.EValidation, okapi.EValidation},
 		{"JSON-RPC MissingError", jsonErr("odoo.exceptions.MissingError", "Record does not exist or has been deleted."), okapi.EMissing, okapi.EMissing},
-		{"JSON-RPC UserError", jsonErr("odoo.exceptions.UserError", "Object x doesn't exist"), okapi.ENotFound, okapi.EUser},
+		{"JSON-RPC UserError", jsonErr("odoo.exceptions.UserError", "Object no.such.model doesn't exist"), okapi.ENotFound, okapi.EUser},
 		{"JSON-RPC KeyError", jsonErr("builtins.KeyError", "'x'"), okapi.EKeyError, okapi.EKeyError},
 		// From JSON-2 answers (names and statuses as recorded from Odoo 19).
 		{"JSON-2 401", json2(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey"), okapi.EUnauthorized, okapi.EAccessDenied},
@@ -58,15 +58,25 @@ func TestOdooErrorTable(t *testing.T) {
 		{"JSON-2 500 TypeError", json2(500, "builtins.TypeError", "Domain() invalid argument type for domain: 'garbage'"), okapi.ETypeError, okapi.ETypeError},
 		{"JSON-2 429", json2(429, "okapi.TooManyRequests", okapi.MsgCooldown), okapi.ETooMany, okapi.ETooMany},
 	}
+	// Only a missing model is reworded: the dispatcher's words, in the
+	// protocol the caller speaks.
+	reworded := map[string]string{
+		"Object no.such.model doesn't exist":       "the model 'no.such.model' does not exist",
+		"the model 'no.such.model' does not exist": "Object no.such.model doesn't exist",
+	}
 	for _, tc := range cases {
 		for _, to := range []Protocol{JSON2, XMLRPC, JSONRPC} {
 			want := tc.toRPC
 			if to == JSON2 {
 				want = tc.toJSON2
 			}
+			msg := tc.err.Message
+			if m, ok := reworded[msg]; ok && (to == JSON2) != (tc.err.Protocol == JSON2) {
+				msg = m
+			}
 			got := okapi.AsError(OdooError(tc.err, to))
-			if got == nil || got.Code != want || got.Message != tc.err.Message {
-				t.Errorf("%s → %s: %v, want %s with %q", tc.what, to, got, want, tc.err.Message)
+			if got == nil || got.Code != want || got.Message != msg {
+				t.Errorf("%s → %s: %v, want %s with %q", tc.what, to, got, want, msg)
 				continue
 			}
 		}

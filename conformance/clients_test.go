@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/nodetest"
 	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
@@ -130,37 +128,14 @@ func TestPythonWalkthrough(t *testing.T) {
 	}
 }
 
-var npmOnce sync.Once
-
 // TestOdooAwait drives the npm package odoo-await (a real third-party
 // XML-RPC client) with an API key: create, search, read, update, delete.
 func TestOdooAwait(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("testdata", "node"))
-	var npmErr error
-	npmOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "odoo-await")); err == nil {
-			return
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			npmErr = fmt.Errorf("npm ci: %v\n%s", err, out)
-		}
-	})
-	if npmErr != nil {
-		t.Fatal(npmErr)
-	}
+	nodetest.Install(t)
 	for _, d := range storetest.Dialects(t) {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			s, key := startOkapi(t, d, 16)
-			cmd := exec.Command("node", filepath.Join(dir, "crud.js"), s.URL(), "acme", "alice")
-			cmd.Dir = dir
-			cmd.Stdin = strings.NewReader(key)
-			raw, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("node: %v\n%s", err, raw)
-			}
 			var out struct {
 				UID       int64            `json:"uid"`
 				ID        int64            `json:"id"`
@@ -171,9 +146,7 @@ func TestOdooAwait(t *testing.T) {
 				After     []int64          `json:"after"`
 				Denied    string           `json:"denied"`
 			}
-			if err := json.Unmarshal(raw, &out); err != nil {
-				t.Fatalf("%v: %s", err, raw)
-			}
+			nodetest.CRUD(t, s.URL(), "acme", "alice", key, &out)
 			switch {
 			case out.UID != 3 || out.ID == 0:
 				t.Errorf("uid %d, created %d", out.UID, out.ID)
