@@ -75,6 +75,13 @@ the same secret.key file, or $OKAPI_SECRET).`,
 			default:
 				return usagef("--sqlite-synchronous must be NORMAL or FULL, not %q", cfg.Synchronous)
 			}
+			switch rpcs {
+			case "all":
+			case "json2":
+				cfg.JSON2Only = true
+			default:
+				return usagef("--rpc must be \"all\" or \"json2\", not %q", rpcs)
+			}
 			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
 			// The data folder holds the SQLite database, and the server
 			// secret unless $OKAPI_SECRET gives it.
@@ -87,13 +94,6 @@ the same secret.key file, or $OKAPI_SECRET).`,
 				cfg.Version = 19
 			}
 			cfg.MaxBodyBytes = maxBody
-			switch rpcs {
-			case "all":
-			case "json2":
-				cfg.JSON2Only = true
-			default:
-				return usagef("--rpc must be \"all\" or \"json2\", not %q", rpcs)
-			}
 			cfg.Cooldown = &auth.Cooldown{After: cooldownAfter, Duration: cooldownFor, PerLogin: perLogin}
 			cfg.Secret = os.Getenv("OKAPI_SECRET")
 			cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
