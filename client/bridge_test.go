@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/bridge"
 	"github.com/okapi-erp/okapi/client"
 	"github.com/okapi-erp/okapi/internal/proctest"
 )
@@ -311,5 +313,39 @@ func TestExecuteNamedOverRPC(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sigs is a Lookup of one's own, for Config.Signatures.
+type sigs map[string]*bridge.Signature
+
+func (s sigs) Signature(_ context.Context, _, method string) (*bridge.Signature, error) {
+	return s[method], nil
+}
+
+// TestSignaturesLookup: Config.Signatures names what neither the ORM's
+// table nor the server does, and is asked before what the server publishes.
+func TestSignaturesLookup(t *testing.T) {
+	s := serverFor(t, 19)
+	ctx := ctxT(t)
+	c := newClient(t, client.Config{URL: s.url, DB: "acme", Key: s.aliceKey, Protocol: client.JSON2})
+	id, err := c.Create(ctx, "res.partner", map[string]any{"name": "Signatures"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Published, message_post's body is keyword-only: by position it is
+	// refused.
+	if _, err := c.ExecuteKW(ctx, "res.partner", "message_post", []any{[]any{id}, "hello"}, nil); okapi.ErrorCode(err) != okapi.ETypeError {
+		t.Fatalf("body by position, published signature: %v", err)
+	}
+	own := sigs{"message_post": {Method: "message_post", Records: true, Params: []string{"body"}}}
+	c = newClient(t, client.Config{URL: s.url, DB: "acme", Key: s.aliceKey, Protocol: client.JSON2, Signatures: own})
+	mid, err := c.ExecuteKW(ctx, "res.partner", "message_post", []any{[]any{id}, "hello"}, nil)
+	if err != nil {
+		t.Fatalf("body by position, own signature: %v", err)
+	}
+	msgs, err := c.SearchRead(ctx, "mail.message", []any{[]any{"id", "=", mid}}, client.SearchOptions{Fields: []string{"body", "res_id"}})
+	if err != nil || len(msgs) != 1 || !strings.Contains(fmt.Sprint(msgs[0]["body"]), "hello") || msgs[0]["res_id"] != id {
+		t.Fatalf("the message: %v, %v", msgs, err)
 	}
 }
