@@ -16,6 +16,7 @@ type Store interface {
 	ParamStore
 	SessionStore
 	FailureStore
+	TOTPStore
 	// Close releases the database.
 	Close() error
 }

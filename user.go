@@ -19,6 +19,9 @@ type User struct {
 	Groups     []int64
 	CreateDate time.Time
 	WriteDate  time.Time
+	// TOTP: two-factor authentication is on, so the password no longer
+	// works over RPC (API keys only), and the web login asks for a code.
+	TOTP bool
 	// ReadOnly: this copy of the user acts through a read-only key
 	// (ScopeRPCRead), which may read and never write. The copies the
 	// caches hold never have it.

@@ -207,6 +207,12 @@ func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip
 			return true, scope == okapi.ScopeRPCRead, nil
 		}
 	}
+	if u.TOTP {
+		// Two-factor authentication is on: API keys only, never the
+		// password, as Odoo's _rpc_api_keys_only rule has it.
+		s.metrics.KeyCheck(path, "denied")
+		return false, false, nil
+	}
 	ok, err = s.checkPassword(ctx, u, secretText)
 	if err != nil {
 		return false, false, err
@@ -398,6 +404,8 @@ func (s *Service) why(ctx context.Context, u *okapi.User, secretText string) str
 	switch {
 	case !u.Active:
 		return "archived user"
+	case u.TOTP && !okapi.LooksLikeKey(secretText):
+		return "password refused: two-factor authentication is on, API keys only"
 	case !okapi.LooksLikeKey(secretText):
 		return "wrong password"
 	}

@@ -78,6 +78,10 @@ func (s *Service) SetPassword(ctx context.Context, actor *okapi.User, uid int64,
 		return err
 	}
 	s.cache.invalidateUser(uid)
+	// A new password forgets the trusted devices too, as Odoo's does.
+	if _, err := s.store.DeleteDevices(ctx, uid, 0); err != nil {
+		return err
+	}
 	ended, err := s.store.DeleteUserSessions(ctx, uid, keepSession)
 	if err != nil {
 		return err

@@ -168,6 +168,12 @@ func (h *Handler) sessionAuthenticate(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return nil, err
 	}
+	if u.TOTP {
+		// The password was right but the code is missing: no session, and
+		// {"uid": null}, as every Odoo version answers for a 2FA user here
+		// (web/controllers/session.py: "Please use /web/login instead").
+		return okapi.Struct{{Name: "uid", Value: nil}}, nil
+	}
 	if h.cfg.Sessions != nil {
 		if _, err := h.cfg.Sessions.StartSession(w, r, u); err != nil {
 			return nil, err

@@ -37,12 +37,13 @@ func notFound(err error) error {
 	return err
 }
 
-const userColumns = `u.id, u.login, COALESCE(p.name, ''), COALESCE(p.email, ''), u.partner_id, COALESCE(u.company_id, 0), u.active, u.create_date, u.write_date`
+const userColumns = `u.id, u.login, COALESCE(p.name, ''), COALESCE(p.email, ''), u.partner_id, COALESCE(u.company_id, 0), u.active, u.create_date, u.write_date,
+	EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id)`
 
 func scanUser(row interface{ Scan(...any) error }) (*okapi.User, error) {
 	var u okapi.User
 	var created, written NullTime
-	if err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Email, &u.PartnerID, &u.CompanyID, &u.Active, &created, &written); err != nil {
+	if err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Email, &u.PartnerID, &u.CompanyID, &u.Active, &created, &written, &u.TOTP); err != nil {
 		return nil, err
 	}
 	u.CreateDate, u.WriteDate = created.Time, written.Time

@@ -36,6 +36,7 @@ func Run(t *testing.T, dialect string) {
 		{"AuthPolicy18", testPolicy18},
 		{"AuthConcurrent", testConcurrent},
 		{"AuthKeyStatus", testKeyStatus},
+		{"TOTP", testTOTP},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,9 @@ type surface struct {
 	// devices: the page has "Log out from all devices" (17+), behind the
 	// same identity check; POST base+"/devices/logout" does it.
 	devices bool
+	// totp: the page has the two-factor section, whose actions pass the
+	// same identity check (totp.go).
+	totp bool
 	// Words of the dialogs, which differ between the web client and the
 	// portal's own dialogs.
 	identityTitle          string
@@ -49,11 +52,12 @@ type Dialogs struct {
 	NewKey   *NewKeyDialog
 	Ready    *ReadyDialog
 	Password *PasswordDialog
+	TOTP     *TOTPDialog // two-factor activation (totp.go)
 }
 
 // Open reports whether a dialog is open.
 func (d Dialogs) Open() bool {
-	return d.Identity != nil || d.NewKey != nil || d.Ready != nil || d.Password != nil
+	return d.Identity != nil || d.NewKey != nil || d.Ready != nil || d.Password != nil || d.TOTP != nil
 }
 
 // IdentityDialog is Odoo's identity check ("Security Control", 19 "Access
@@ -175,6 +179,9 @@ func pendingAction(s *surface, do, key string) (string, int64, bool) {
 		id, err := strconv.ParseInt(key, 10, 64)
 		return do, id, err == nil && id > 0
 	}
+	if s.totp {
+		return totpPending(do, key)
+	}
 	return "", 0, false
 }
 
@@ -214,6 +221,8 @@ func (h *Handler) handleIdentity(s *surface) func(*request) error {
 			return h.revoke(rq, s, id)
 		case "devices":
 			return h.logOutDevices(rq, s)
+		case "totp-enable", "totp-disable", "totp-revoke":
+			return h.totpAfterIdentity(rq, do, id)
 		}
 		return rq.redirect(s.keys + "/new")
 	}

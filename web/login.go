@@ -51,25 +51,40 @@ func (h *Handler) handleLoginForm(rq *request) error {
 // double-submit pattern): another site can make a browser post here, but
 // cannot read the cookie to put the same value in the form.
 func (h *Handler) renderLogin(rq *request, status int, pg LoginPage) error {
+	pg.Page = h.page(rq, "Login")
+	pg.Token, pg.DBName = h.loginToken(rq), h.cfg.DBName
+	return h.render(rq, status, "login", pg)
+}
+
+// loginToken is the CSRF token of the login forms (the password's and the
+// code's), set in the loginCookie.
+func (h *Handler) loginToken(rq *request) string {
 	token := newToken()
 	if c, err := rq.r.Cookie(loginCookie); err == nil && len(c.Value) == len(token) {
 		// Keep the token of a form open in another tab valid.
 		token = c.Value
 	}
 	http.SetCookie(rq.w, h.cookie(loginCookie, token, h.paths.Login, 12*time.Hour))
-	pg.Page = h.page(rq, "Login")
-	pg.Token, pg.DBName = token, h.cfg.DBName
-	return h.render(rq, status, "login", pg)
+	return token
 }
 
-func (h *Handler) handleLogin(rq *request) error {
-	r := rq.r
+// readLoginForm reads a login form and checks its token against the
+// loginCookie.
+func readLoginForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errBadForm
 	}
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !validCSRF(r.PostForm.Get("csrf_token"), c.Value) {
 		return errLoginCSRF
+	}
+	return nil
+}
+
+func (h *Handler) handleLogin(rq *request) error {
+	r := rq.r
+	if err := readLoginForm(r); err != nil {
+		return err
 	}
 	pg := LoginPage{Login: strings.TrimSpace(r.PostForm.Get("login")), Redirect: localPath(r.PostForm.Get("redirect"))}
 	// The password only, never an API key: LoginInteractive refuses keys,
@@ -85,14 +100,11 @@ func (h *Handler) handleLogin(rq *request) error {
 	case err != nil:
 		return err
 	}
-	if _, err := h.StartSession(rq.w, r, u); err != nil {
+	// With two-factor authentication on, the code comes next (totp.go).
+	if done, err := h.totpStep(rq, u, pg.Redirect); done {
 		return err
 	}
-	http.SetCookie(rq.w, h.cookie(loginCookie, "", h.paths.Login, 0))
-	if pg.Redirect != "" {
-		return rq.redirect(pg.Redirect)
-	}
-	return rq.redirect(h.homeOf(u))
+	return h.finishLogin(rq, u, pg.Redirect)
 }
 
 // handleLogoutForm asks before logging out: a link elsewhere must not be

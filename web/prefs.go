@@ -36,6 +36,8 @@ type PrefsPage struct {
 	Home HomeContent
 	Tab  string // "preferences" or "security"
 	Keys KeySection
+	// TwoFA is the two-factor section of the security tab (totp.go).
+	TwoFA *TOTPSection
 }
 
 // KeySection is the API-key part of a security tab or page.
@@ -66,7 +68,7 @@ func (h *Handler) handleHome(rq *request) error {
 func (h *Handler) prefsSurface() *surface {
 	back := h.paths.Prefs + "?tab=security"
 	s := &surface{level: internal, base: h.paths.Prefs, keys: h.paths.Prefs + "/apikeys", back: back, create: true,
-		devices:       h.profile.UI.Devices,
+		devices: h.profile.UI.Devices, totp: true,
 		identityTitle: h.profile.UI.IdentityTitle, generate: "Generate key", cancel: "Cancel", done: "Done!",
 		durations: func(p auth.KeyPolicy) []okapi.Duration { return p.Choices }, defaultDays: 1}
 	s.show = func(rq *request, status int, d *Dialogs) error { return h.showPrefs(rq, status, "security", d) }
@@ -95,6 +97,9 @@ func (h *Handler) showPrefs(rq *request, status int, tab string, d *Dialogs) err
 			return err
 		}
 		pg.Keys = ks
+		if pg.TwoFA, err = h.totpSection(rq); err != nil {
+			return err
+		}
 	}
 	return h.render(rq, status, "prefs", pg)
 }

@@ -183,6 +183,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for _, s := range []*surface{h.prefs, h.portal, h.admin} {
 		h.registerSurface(mux, s)
 	}
+	h.registerTOTP(mux)
 }
 
 // peerIP is the client address when the server gives no ClientIP.

@@ -161,6 +161,9 @@ func (r *runner) rateLimited() {
 // as a list of likely causes, from Odoo.
 func (r *runner) authRefused(ctx context.Context) {
 	r.rep.Guide = GuideFor(r.profile)
+	if !r.key.keyLike && r.secondFactorDue(ctx) {
+		return
+	}
 	if r.rep.Server.Okapi && r.explainFromOkapi(ctx) {
 		return
 	}
@@ -318,4 +321,22 @@ func errText(err error) string {
 		return "no answer"
 	}
 	return err.Error()
+}
+
+// secondFactorDue tells the case of "my script stopped working when I
+// enabled 2FA": the password is right, but with two-factor authentication
+// on the external API accepts only API keys. It reports whether it was so.
+func (r *runner) secondFactorDue(ctx context.Context) bool {
+	tctx, cancel := r.timeout(ctx)
+	due, err := r.newClient(client.JSONRPC, r.key.candidate).PasswordNeedsSecondFactor(tctx)
+	cancel()
+	if err != nil || !due {
+		return false
+	}
+	r.set(StepLogin, OK, "", fmt.Sprintf("%q exists, and this is their password", r.cfg.Login), nil, nil)
+	r.set(StepAuth, Fail, ClassKeyShape, "password refused because 2FA is on: use an API key", []string{
+		fmt.Sprintf("Two-factor authentication is on for %q: Odoo then refuses the password over XML-RPC, JSON-RPC and JSON-2, and accepts only API keys", r.cfg.Login),
+		"There is no need to turn two-factor authentication off: a key works with it on, and no code is asked of a key"},
+		[]string{fmt.Sprintf("Create an API key, logged in as %q: %s, and give it to the tool in place of the password", r.cfg.Login, r.profile.Path())})
+	return true
 }

@@ -33,5 +33,18 @@ func GuideFor(p *okapi.Profile) *Guide {
 		g.Advice = append(g.Advice, fmt.Sprintf("Keys never expire in Odoo %d: a key works until it is deleted.", p.Version))
 	}
 	g.Advice = append(g.Advice, "A key acts as the user who made it: create it while logged in as the user the tool should act as.")
+	// auth_totp (14+): with 2FA on, only keys open the external API.
+	g.Advice = append(g.Advice, fmt.Sprintf("With two-factor authentication on (%s → %s → %q), the password no longer works for tools "+
+		"(XML-RPC, JSON-RPC): use a key, which needs no code; there is no need to turn two-factor authentication off.",
+		p.UI.MenuEntry, p.UI.Tab, totpButton(p.Version)))
 	return g
+}
+
+// totpButton is the button that turns two-factor authentication on, in
+// each version's security tab (auth_totp's view_totp_field).
+func totpButton(v int) string {
+	if v == 14 {
+		return "Enable two-factor authentication"
+	}
+	return "Enable 2FA"
 }

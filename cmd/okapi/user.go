@@ -19,7 +19,8 @@ func newUserCmd() *cobra.Command {
 		Short: "Create, list and archive users",
 		Long:  "Manage users on the data folder (or --db database), even while a server runs on it.",
 	}
-	cmd.AddCommand(newUserCreateCmd(), newUserListCmd(), newUserArchiveCmd(true), newUserArchiveCmd(false), newUserPasswordCmd())
+	cmd.AddCommand(newUserCreateCmd(), newUserListCmd(), newUserArchiveCmd(true), newUserArchiveCmd(false), newUserPasswordCmd(),
+		newUser2FACmd())
 	return cmd
 }
 
