@@ -76,6 +76,16 @@ func (p *Published) Find(ctx context.Context, model, method string) (*Signature,
 }
 
 func (p *Published) entry(ctx context.Context, model string) (*docEntry, error) {
+	e, err := p.entryOnce(ctx, model)
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// Another caller's fetch, which this one waited for, was
+		// cancelled with that caller: fetch again.
+		e, err = p.entryOnce(ctx, model)
+	}
+	return e, err
+}
+
+func (p *Published) entryOnce(ctx context.Context, model string) (*docEntry, error) {
 	p.mu.Lock()
 	e := p.models[model]
 	if e != nil {

@@ -332,3 +332,33 @@ func TestValues(t *testing.T) {
 		t.Fatalf("raw bytes: %v", err)
 	}
 }
+
+// TestPublishedCancelled: a caller whose fetch was cancelled does not pass
+// its cancellation to another caller waiting for the same model.
+func TestPublishedCancelled(t *testing.T) {
+	started := make(chan struct{})
+	calls := 0
+	p := NewPublished(func(ctx context.Context, model string) ([]byte, error) {
+		calls++
+		if calls == 1 {
+			close(started)
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return []byte(`{"methods": {"f": {"parameters": {"a": {"name": "a"}}, "api": ["model"]}}}`), nil
+	})
+	first, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := p.Signature(first, "m", "f"); done <- err }()
+	<-started
+	second := make(chan *Signature, 1)
+	go func() { s, _ := p.Signature(context.Background(), "m", "f"); second <- s }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the cancelled caller: %v", err)
+	}
+	if s := <-second; s == nil || s.Params[0] != "a" {
+		t.Fatalf("the other caller: %+v", s)
+	}
+}
