@@ -48,6 +48,11 @@ const (
 	// ETooMany: too many failures from this client; try again later.
 	ETooMany Code = "okapi.TooManyRequests"
 
+	// EUpstream: the gateway's upstream Odoo could not be reached, did
+	// not answer in time, or answered something that is not Odoo's
+	// protocol. The message says which and why (never a key). JSON-2: 502.
+	EUpstream Code = "okapi.UpstreamUnavailable"
+
 	// EInternal: anything without a code. Logged, never shown: the answer
 	// says only that something went wrong.
 	EInternal Code = "builtins.RuntimeError"

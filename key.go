@@ -51,6 +51,9 @@ type Key struct {
 	// accepted (beyond Odoo: people ask "is this key still used?").
 	LastUsed   time.Time
 	LastUsedIP string
+	// Policy limits the key beyond its scope (models, addresses, rate);
+	// nil when it limits nothing.
+	Policy *Policy
 
 	// Login and UserName of the owner, filled by listings.
 	Login    string

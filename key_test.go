@@ -1,6 +1,10 @@
 package okapi
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 // TestScopeMatches: a key without a scope goes everywhere; a scoped key only
 // where its scope is wanted; a read-only RPC key wherever an RPC key is (the
@@ -35,5 +39,19 @@ func TestWithReadOnly(t *testing.T) {
 	c := u.WithReadOnly(true)
 	if c == u || !c.ReadOnly || u.ReadOnly || c.ID != 7 {
 		t.Errorf("read-only copy %+v of %+v", c, u)
+	}
+}
+
+func TestCapIdent(t *testing.T) {
+	if got := CapIdent("alice@example.com"); got != "alice@example.com" {
+		t.Errorf("a short login was changed: %q", got)
+	}
+	long := strings.Repeat("é", 4<<20)
+	a, b := CapIdent(long), CapIdent(long+"x")
+	if len(a) > MaxIdentBytes || !utf8.ValidString(a) || !strings.HasPrefix(long, a[:100]) {
+		t.Errorf("a 8 MiB login capped to %d bytes (valid UTF-8: %v)", len(a), utf8.ValidString(a))
+	}
+	if a == b {
+		t.Error("two long logins capped to the same text")
 	}
 }

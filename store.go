@@ -86,6 +86,8 @@ type KeyCandidate struct {
 	Scope      string
 	Hash       string
 	Expiration time.Time // zero: persistent
+	// Policy is the key's policy; nil when it limits nothing.
+	Policy *Policy
 }
 
 // Tombstone records a deleted key: revoked, or expired and cleaned up.
@@ -111,7 +113,7 @@ type KeyUse struct {
 // running server.
 type Event struct {
 	Seq    int64
-	Kind   string // "key" or "user"
+	Kind   string // "key", "user", or "groups" (implied groups changed: every user)
 	UserID int64
 	KeyID  int64
 }
@@ -154,6 +156,13 @@ const (
 	AuditUserRestored = "user.restored"
 	AuditPassword     = "user.password_changed"
 	AuditLoggedOut    = "user.logged_out_everywhere"
+	// AuditKeyRefused: a key's policy refused a call (Detail names the
+	// rule, the model and the method).
+	AuditKeyRefused = "key.refused"
+	// The gateway: links to upstream users, and failures of the upstream.
+	AuditUpstreamLinked   = "upstream.linked"
+	AuditUpstreamUnlinked = "upstream.unlinked"
+	AuditUpstreamError    = "upstream.error"
 )
 
 // AuditStore keeps the audit log.
@@ -219,4 +228,20 @@ type FailureStore interface {
 	// Failures returns the count and last failure time for key.
 	Failures(ctx context.Context, key string) (int, time.Time, error)
 	ClearFailures(ctx context.Context, key string) error
+	// PruneFailures deletes counts whose last failure is before before,
+	// and rows of known addresses ("known:…") last seen before known.
+	PruneFailures(ctx context.Context, before, known time.Time) error
+}
+
+// UpstreamLink ties an Okapi user to a user of the Odoo a gateway stands in
+// front of: the upstream uid, and the user's Odoo API key sealed (AEAD)
+// under a key derived from the server secret. The key in clear is never
+// stored, logged or shown.
+type UpstreamLink struct {
+	UserID        int64
+	Login         string // the Okapi login, filled by listings
+	UpstreamUID   int64
+	UpstreamLogin string
+	Sealed        []byte
+	CreateDate    time.Time
 }

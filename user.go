@@ -26,16 +26,31 @@ type User struct {
 	// (ScopeRPCRead), which may read and never write. The copies the
 	// caches hold never have it.
 	ReadOnly bool
+	// KeyID and Policy: this copy of the user acts through the key KeyID,
+	// whose policy (models, addresses, rate) the policy package checks.
+	// Set only on copies made for a call whose key has a policy.
+	KeyID  int64
+	Policy *Policy
 }
 
 // WithReadOnly returns u itself, or a copy limited to reading when
 // readOnly (the caches' user is shared and stays untouched).
 func (u *User) WithReadOnly(readOnly bool) *User {
-	if !readOnly || u == nil {
+	return u.WithKey(0, readOnly, nil)
+}
+
+// WithKey returns u itself when the key of the call limits nothing, or a
+// copy that carries the key's limits: read-only, and its policy. The
+// caches' user is shared and stays untouched.
+func (u *User) WithKey(keyID int64, readOnly bool, p *Policy) *User {
+	if u == nil || !readOnly && p.Empty() {
 		return u
 	}
 	c := *u
-	c.ReadOnly = true
+	c.ReadOnly = readOnly
+	if !p.Empty() {
+		c.KeyID, c.Policy = keyID, p
+	}
 	return &c
 }
 

@@ -158,6 +158,15 @@ func (s *Service) syncFailures(ctx context.Context) {
 // audit queues an audit entry for the background writer; when the queue is
 // full (a flood), the entry is counted and dropped rather than slowing the
 // server down.
+// Record adds an entry to the audit log in the background, as the
+// service's own entries are (a full queue drops it and counts the drop).
+func (s *Service) Record(e okapi.AuditEntry) {
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	s.audit(e)
+}
+
 func (s *Service) audit(e okapi.AuditEntry) {
 	select {
 	case s.auditQ <- e:
@@ -237,6 +246,8 @@ func (s *Service) Sync(ctx context.Context) error {
 			switch e.Kind {
 			case "key":
 				s.cache.invalidateKey(e.KeyID)
+			case "groups":
+				s.cache.invalidateUsers()
 			default:
 				s.cache.invalidateUser(e.UserID)
 			}
@@ -257,6 +268,9 @@ func (s *Service) cleanupLoop(ctx context.Context) {
 		}
 		if err := s.store.PruneSessions(ctx, s.now().Add(-sessionIdle)); err != nil && ctx.Err() == nil {
 			s.log.Warn("pruning sessions failed", "err", err)
+		}
+		if err := s.limiter.prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pruning login failure counts failed", "err", err)
 		}
 	})
 }

@@ -17,6 +17,7 @@ type grant struct {
 	keyID   int64 // 0 for a password
 	scope   string
 	expires time.Time // zero: persistent
+	policy  *okapi.Policy
 }
 
 // cache holds grants and users. Every change that could make a grant wrong
@@ -152,6 +153,17 @@ func (c *cache) invalidateAll() {
 	c.grants = make(map[secret.Digest]grant)
 	c.byUser = make(map[int64]map[secret.Digest]struct{})
 	c.byKey = make(map[int64]secret.Digest)
+	c.users = make(map[int64]*okapi.User)
+	c.logins = make(map[string]int64)
+	c.epoch.Add(1)
+	c.mu.Unlock()
+}
+
+// invalidateUsers forgets every user, keeping the grants: a change to which
+// groups imply which changes the effective groups of any member, and the
+// next check reads each user (and their groups) again.
+func (c *cache) invalidateUsers() {
+	c.mu.Lock()
 	c.users = make(map[int64]*okapi.User)
 	c.logins = make(map[string]int64)
 	c.epoch.Add(1)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/secret"
@@ -36,8 +37,9 @@ func (s *Service) User(ctx context.Context, uid int64) (*okapi.User, error) {
 }
 
 func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, error) {
-	if strings.IndexByte(login, 0) >= 0 {
-		// No login holds NUL, and PostgreSQL would refuse to look.
+	if strings.IndexByte(login, 0) >= 0 || len(login) > okapi.MaxLoginBytes {
+		// No login holds NUL, and PostgreSQL would refuse to look; no
+		// login is this long, and looking it up would cost for nothing.
 		return nil, okapi.ErrNotFound
 	}
 	if u, ok := s.cache.userByLogin(login); ok {
@@ -57,34 +59,47 @@ func (s *Service) userByLogin(ctx context.Context, login string) (*okapi.User, e
 // returns the uid, or okapi.ErrAccessDenied for every kind of failure, so
 // that the RPC layer answers false.
 func (s *Service) Authenticate(ctx context.Context, login, secretText, ip string) (int64, error) {
-	if secretText == "" && s.profile.EmptySecretFault {
+	return s.authenticate(ctx, login, secretText, ip, false)
+}
+
+// authenticate is Authenticate; with passThrough (a gateway that forwards
+// what it does not know), a login or secret of no local user is
+// ErrNotLocal and counts no failure.
+func (s *Service) authenticate(ctx context.Context, login, secretText, ip string, passThrough bool) (int64, error) {
+	if secretText == "" && s.profile.EmptySecretFault && !passThrough {
 		// The recorded 18.0 build asserts a non-empty key before looking.
 		return 0, &okapi.Error{Code: okapi.EException, Message: "scope and key required"}
 	}
-	if err := s.limiter.check(ctx, ip, "login:"+login); err != nil {
-		s.metrics.KeyCheck(PathAuthenticate, "cooldown")
-		return 0, err
-	}
+	key := loginKey(login)
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
+		if err := s.holdPassword(ctx, PathAuthenticate, ip, login); err != nil {
+			return 0, err
+		}
+		if passThrough {
+			return 0, ErrNotLocal
+		}
 		// Spend a password check so an unknown login takes as long (the
 		// answer, false, is the same).
 		_, _, _ = secret.VerifyPassword(ctx, secretText, timingHash)
-		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, "unknown login")
+		s.fail(ctx, PathAuthenticate, ip, key, login, "unknown login")
 		return 0, okapi.ErrAccessDenied
 	}
 	if err != nil {
 		return 0, err
 	}
 	ok, _, err := s.checkSecret(ctx, u, secretText, ip, PathAuthenticate)
-	if err != nil {
+	if err != nil { // the cooldown's, or the database's
 		return 0, err
 	}
 	if !ok {
-		s.fail(ctx, PathAuthenticate, ip, "login:"+login, login, s.why(ctx, u, secretText))
+		if passThrough {
+			return 0, ErrNotLocal
+		}
+		s.fail(ctx, PathAuthenticate, ip, key, login, s.why(ctx, u, secretText))
 		return 0, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, "login:"+login)
+	s.limiter.succeed(ip, u.Login)
 	return u.ID, nil
 }
 
@@ -95,34 +110,28 @@ func (s *Service) CheckUID(ctx context.Context, uid int64, secretText, ip string
 	if secretText == "" {
 		return nil, okapi.ErrAccessDenied
 	}
-	// Failures count against the login, as authenticate's do, so that a
-	// guesser gets one budget per account whichever call they use.
-	key := "uid:" + strconv.FormatInt(uid, 10)
 	u, err := s.User(ctx, uid)
-	if err == nil {
-		key = "login:" + u.Login
-	}
-	if err := s.limiter.check(ctx, ip, key); err != nil {
-		s.metrics.KeyCheck(PathExecute, "cooldown")
-		return nil, err
-	}
 	if errors.Is(err, okapi.ErrNotFound) {
-		s.fail(ctx, PathExecute, ip, key, "", "unknown uid")
+		// Nothing is checked: Odoo's answer, and a failure counted.
+		s.fail(ctx, PathExecute, ip, uidKey(uid), "", "unknown uid")
 		return nil, MissingUser(uid)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, readOnly, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
-	if err != nil {
+	// Failures count against the login, as authenticate's do, so that a
+	// guesser gets one budget per account whichever call they use.
+	key := loginKey(u.Login)
+	ok, g, err := s.checkSecret(ctx, u, secretText, ip, PathExecute)
+	if err != nil { // the cooldown's, or the database's
 		return nil, err
 	}
 	if !ok {
 		s.fail(ctx, PathExecute, ip, key, u.Login, s.why(ctx, u, secretText))
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, key)
-	return u.WithReadOnly(readOnly), nil
+	s.limiter.succeed(ip, u.Login)
+	return g.caller(u), nil
 }
 
 // MissingUser is Odoo's answer to a call naming a uid that does not exist.
@@ -140,10 +149,8 @@ func (s *Service) CheckBearer(ctx context.Context, secretText, ip string) (*okap
 // checkBearer checks a key presented alone, without a login, for scope:
 // failures count against the client's address, as no login is named.
 func (s *Service) checkBearer(ctx context.Context, secretText, scope, path, ip string) (*okapi.User, error) {
-	if err := s.limiter.check(ctx, ip, ""); err != nil {
-		s.metrics.KeyCheck(path, "cooldown")
-		return nil, err
-	}
+	// A key is checked whatever the cooldowns: a correct one is never
+	// refused, a wrong one gets the ordinary answer and is counted.
 	u, err := s.CheckKey(ctx, secretText, scope, ip)
 	if errors.Is(err, okapi.ErrAccessDenied) {
 		s.fail(ctx, path, ip, "", "", "")
@@ -151,7 +158,7 @@ func (s *Service) checkBearer(ctx context.Context, secretText, scope, path, ip s
 	}
 	if err == nil {
 		s.metrics.KeyCheck(path, "ok")
-		s.limiter.succeed(ip, "")
+		s.limiter.succeed(ip, u.Login)
 	}
 	return u, err
 }
@@ -166,14 +173,14 @@ func (s *Service) CheckKey(ctx context.Context, secretText, scope, ip string) (*
 		return nil, okapi.ErrAccessDenied
 	}
 	d := s.hasher.Digest(secretText)
-	uid, keyScope, ok, err := s.keyOwner(ctx, secretText, d, scope, ip)
+	g, ok, err := s.keyOwner(ctx, secretText, d, scope, ip)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, okapi.ErrAccessDenied
 	}
-	u, err := s.User(ctx, uid)
+	u, err := s.User(ctx, g.uid)
 	if err != nil {
 		if errors.Is(err, okapi.ErrNotFound) {
 			return nil, okapi.ErrAccessDenied
@@ -183,71 +190,84 @@ func (s *Service) CheckKey(ctx context.Context, secretText, scope, ip string) (*
 	if !u.Active {
 		return nil, okapi.ErrAccessDenied
 	}
-	return u.WithReadOnly(keyScope == okapi.ScopeRPCRead), nil
+	return g.caller(u), nil
 }
 
 // checkSecret reports whether secretText is one of u's RPC keys or u's
 // password. Odoo tries the password first, which costs a slow KDF on every
 // key login; Okapi tries a key-shaped secret as a key first. The outcome is
-// the same either way: the uid when either matches. readOnly says the
-// secret was a read-only key.
-func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip, path string) (ok, readOnly bool, err error) {
+// the same either way: the uid when either matches. g is the key's grant
+// when the secret was a key (zero for a password). A key is checked
+// whatever the cooldowns (a correct one is never refused); a password is
+// not checked during its address's cooldown, nor, from an address that
+// never logged in as u, while u's login is over its count: then the error
+// is the cooldown's.
+func (s *Service) checkSecret(ctx context.Context, u *okapi.User, secretText, ip, path string) (ok bool, g grant, err error) {
 	if !u.Active || secretText == "" {
 		s.metrics.KeyCheck(path, "denied")
-		return false, false, nil
+		return false, g, nil
 	}
 	if okapi.LooksLikeKey(secretText) {
 		d := s.hasher.Digest(secretText)
-		uid, scope, ok, err := s.keyOwner(ctx, secretText, d, okapi.ScopeRPC, ip)
+		kg, ok, err := s.keyOwner(ctx, secretText, d, okapi.ScopeRPC, ip)
 		if err != nil {
-			return false, false, err
+			return false, g, err
 		}
-		if ok && uid == u.ID {
+		if ok && kg.uid == u.ID {
 			s.metrics.KeyCheck(path, "ok")
-			return true, scope == okapi.ScopeRPCRead, nil
+			return true, kg, nil
 		}
+		if s.limiter.gate(ctx, ip, u.Login) != nil {
+			// During a cooldown a key-shaped secret is taken as the key
+			// it looks like, and refused as a wrong key is.
+			s.metrics.KeyCheck(path, "denied")
+			return false, g, nil
+		}
+	}
+	if err := s.holdPassword(ctx, path, ip, u.Login); err != nil {
+		return false, g, err
 	}
 	if u.TOTP {
 		// Two-factor authentication is on: API keys only, never the
 		// password, as Odoo's _rpc_api_keys_only rule has it.
 		s.metrics.KeyCheck(path, "denied")
-		return false, false, nil
+		return false, g, nil
 	}
 	ok, err = s.checkPassword(ctx, u, secretText)
 	if err != nil {
-		return false, false, err
+		return false, g, err
 	}
 	if ok {
 		s.metrics.KeyCheck(path, "password")
 	} else {
 		s.metrics.KeyCheck(path, "denied")
 	}
-	return ok, false, nil
+	return ok, g, nil
 }
 
 // keyOwner returns the owner of the key whose digest is d and the key's own
 // scope, if the key exists, is usable for scope, has not expired and its
 // owner is active.
-func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Digest, scope, ip string) (int64, string, bool, error) {
+func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Digest, scope, ip string) (grant, bool, error) {
 	now := s.now()
 	if g, ok := s.cache.grant(d); ok && g.keyID != 0 {
 		s.metrics.CacheHit(true)
-		if !g.expires.IsZero() && now.After(g.expires) {
+		if expired(g.expires, now) {
 			s.cache.dropGrant(d)
-			return 0, "", false, nil
+			return grant{}, false, nil
 		}
 		if !okapi.ScopeMatches(g.scope, scope) {
-			return 0, "", false, nil
+			return grant{}, false, nil
 		}
 		s.noteUse(g.keyID, ip)
 		noteExpiry(ctx, g.expires)
-		return g.uid, g.scope, true, nil
+		return g, true, nil
 	}
 	s.metrics.CacheHit(false)
 	epoch := s.cache.epoch.Load()
 	cands, err := s.store.KeyCandidates(ctx, okapi.KeyIndex(secretText), now.UTC())
 	if err != nil {
-		return 0, "", false, err
+		return grant{}, false, err
 	}
 	var hit *okapi.KeyCandidate
 	rehash := false
@@ -255,7 +275,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		c := &cands[i]
 		// Compare against every candidate, so the time taken does not
 		// depend on which one matches.
-		if ok, rh := s.hasher.VerifyKey(secretText, d, c.Hash); ok && hit == nil {
+		if ok, rh := s.hasher.VerifyKey(secretText, d, c.Hash); ok && hit == nil && !expired(c.Expiration, now) {
 			hit, rehash = c, rh
 		}
 	}
@@ -263,7 +283,7 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		// Spend one comparison even when no row shares the index, so a
 		// guesser cannot tell "no such index" from "wrong key" by time.
 		s.hasher.VerifyKey(secretText, d, dummyHash)
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
 	if rehash {
 		if err := s.store.RehashKey(ctx, hit.ID, hit.Hash, d.Encode()); err != nil {
@@ -274,19 +294,32 @@ func (s *Service) keyOwner(ctx context.Context, secretText string, d secret.Dige
 		epoch = s.cache.epoch.Load()
 	}
 	if !okapi.ScopeMatches(hit.Scope, scope) {
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
 	// The lookup reads the key table alone; the owner's state comes from
 	// the user cache, which archiving invalidates.
 	owner, err := s.User(ctx, hit.UserID)
 	if err != nil || !owner.Active {
-		return 0, "", false, nil
+		return grant{}, false, nil
 	}
-	s.cache.putGrant(d, grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration}, epoch)
+	g := grant{uid: hit.UserID, keyID: hit.ID, scope: hit.Scope, expires: hit.Expiration, policy: hit.Policy}
+	s.cache.putGrant(d, g, epoch)
 	s.noteUse(hit.ID, ip)
 	noteExpiry(ctx, hit.Expiration)
-	return hit.UserID, hit.Scope, true, nil
+	return g, true, nil
 }
+
+// caller is the copy of u that acts through the key of g: read-only and
+// with the key's policy when it has them.
+func (g grant) caller(u *okapi.User) *okapi.User {
+	return u.WithKey(g.keyID, g.scope == okapi.ScopeRPCRead, g.policy)
+}
+
+// expired reports whether a key expiring at exp (zero: never) has expired
+// at now. The database keeps expiries to the second and finds candidates
+// at that precision; this full-precision test, made on every path and
+// every node whether the key came from the cache or the database, decides.
+func expired(exp, now time.Time) bool { return !exp.IsZero() && now.After(exp) }
 
 // dummyHash has the stored form of a real digest and matches nothing.
 var dummyHash = secret.Digest{}.Encode()
@@ -322,11 +355,10 @@ func (s *Service) checkPassword(ctx context.Context, u *okapi.User, password str
 // LoginInteractive is the web login: the password only, never an API key,
 // as in every Odoo version.
 func (s *Service) LoginInteractive(ctx context.Context, login, password, ip string) (*okapi.User, error) {
-	key := "login:" + login
-	if err := s.limiter.check(ctx, ip, key); err != nil {
-		s.metrics.KeyCheck(PathWebLogin, "cooldown")
+	if err := s.holdPassword(ctx, PathWebLogin, ip, login); err != nil {
 		return nil, err
 	}
+	key := loginKey(login)
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
 		// Spend a password check so an unknown login takes as long.
@@ -348,9 +380,9 @@ func (s *Service) LoginInteractive(ctx context.Context, login, password, ip stri
 		s.fail(ctx, PathWebLogin, ip, key, login, "")
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, key)
+	s.limiter.succeed(ip, u.Login)
 	s.metrics.KeyCheck(PathWebLogin, "password")
-	s.log.Info("Login successful", "login", login, "ip", ip)
+	s.log.Info("Login successful", "login", okapi.CapIdent(login), "ip", ip)
 	return u, nil
 }
 
@@ -358,10 +390,10 @@ func (s *Service) LoginInteractive(ctx context.Context, login, password, ip stri
 // action (Odoo's identity check): password only. A wrong password is Odoo's
 // UserError text from 15 on, the bare "Access Denied" in 14.
 func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip string) error {
-	key := "login:" + u.Login
-	if err := s.limiter.check(ctx, ip, key); err != nil {
+	if err := s.holdPassword(ctx, "", ip, u.Login); err != nil {
 		return err
 	}
+	key := loginKey(u.Login)
 	ok, err := s.checkPassword(ctx, u, password)
 	if err != nil {
 		return err
@@ -373,8 +405,26 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 		}
 		return okapi.Errorf(okapi.EUser, "Incorrect Password, try again or click on Forgot Password to reset your password.")
 	}
-	s.limiter.succeed(ip, key)
+	s.limiter.succeed(ip, u.Login)
 	return nil
+}
+
+// holdPassword refuses to check a password for login from ip during a
+// cooldown (see Cooldown), counting the refusal on path ("" for none). An
+// attempt held back by the login's count alone counts against the address,
+// so that one address cannot keep trying.
+func (s *Service) holdPassword(ctx context.Context, path, ip, login string) error {
+	err := s.limiter.gate(ctx, ip, login)
+	if err == nil {
+		return nil
+	}
+	if path != "" {
+		s.metrics.KeyCheck(path, "cooldown")
+	}
+	if s.limiter.check(ip) == nil {
+		s.limiter.failure(ip, "")
+	}
+	return err
 }
 
 // timingHash is a valid argon2id hash of a random password, checked against
@@ -387,6 +437,7 @@ var timingHash = "$argon2id$v=19$m=12288,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$8Hq4w5Q8
 // entry and the counts are written in the background, so that a flood of
 // failures costs the server no more than the checks themselves.
 func (s *Service) fail(ctx context.Context, path, ip, key, login, why string) {
+	login = okapi.CapIdent(login)
 	s.log.Info("Login failed", "login", login, "ip", ip, "path", path, "why", why)
 	s.audit(okapi.AuditEntry{At: s.now().UTC(), Kind: okapi.AuditLoginFailed, Login: login, IP: ip, Detail: strings.TrimSpace(path + " " + why)})
 	for _, started := range s.limiter.failure(ip, key) {

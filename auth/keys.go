@@ -25,6 +25,9 @@ type KeyRequest struct {
 	Days    int
 	Expires time.Time
 	IP      string
+	// Policy limits the key beyond its scope (models, addresses, rate);
+	// nil limits nothing.
+	Policy *okapi.Policy
 }
 
 // KeyPolicy is what a user may choose when creating a key.
@@ -163,10 +166,18 @@ func (s *Service) createKey(ctx context.Context, actor *okapi.User, req KeyReque
 	if err != nil {
 		return "", nil, err
 	}
+	var pol *okapi.Policy
+	if !req.Policy.Empty() {
+		pol = req.Policy
+	}
 	k := &okapi.Key{UserID: owner.ID, Name: req.Name, Scope: req.Scope, Index: okapi.KeyIndex(plain),
-		CreateDate: now.Truncate(time.Second), ExpirationDate: exp, Login: owner.Login, UserName: owner.Name}
+		CreateDate: now.Truncate(time.Second), ExpirationDate: exp, Login: owner.Login, UserName: owner.Name, Policy: pol}
+	detail := "scope " + scopeText(k.Scope) + ", " + expiryText(exp)
+	if pol != nil {
+		detail += ", policy: " + pol.String()
+	}
 	audit := okapi.AuditEntry{At: now, Kind: okapi.AuditKeyCreated, ActorID: actorID(actor), Login: owner.Login, IP: req.IP,
-		Detail: "scope " + scopeText(k.Scope) + ", " + expiryText(exp)}
+		Detail: detail}
 	if err := s.store.InsertKey(ctx, k, s.hasher.KeyHash(plain), audit); err != nil {
 		return "", nil, err
 	}
@@ -312,7 +323,7 @@ func (s *Service) RotateKey(ctx context.Context, actor *okapi.User, keyID int64,
 	if req.Overlap < 0 {
 		return nil, okapi.Errorf(okapi.EUser, "The overlap cannot be negative.")
 	}
-	kr := KeyRequest{UserID: old.UserID, Name: old.Name, Scope: old.Scope, Days: req.Days, Expires: req.Expires, IP: req.IP}
+	kr := KeyRequest{UserID: old.UserID, Name: old.Name, Scope: old.Scope, Days: req.Days, Expires: req.Expires, IP: req.IP, Policy: old.Policy}
 	if req.Keep && s.profile.KeysExpire && !old.ExpirationDate.IsZero() {
 		// The old key's duration, in whole days, from now.
 		kr.Days = max(1, int(math.Ceil(old.ExpirationDate.Sub(old.CreateDate).Hours()/24)))
@@ -330,7 +341,13 @@ func (s *Service) RotateKey(ctx context.Context, actor *okapi.User, keyID int64,
 		rot.Old, rot.OldEnds = k, now
 		return rot, nil
 	}
-	ends := now.Add(req.Overlap).Truncate(time.Second)
+	// The database keeps whole seconds, and a key is refused from the
+	// instant it ends: round up, so the old key works at least as long as
+	// asked.
+	ends := now.Add(req.Overlap)
+	if t := ends.Truncate(time.Second); !t.Equal(ends) {
+		ends = t.Add(time.Second)
+	}
 	if !old.ExpirationDate.IsZero() && old.ExpirationDate.Before(ends) {
 		ends = old.ExpirationDate
 	}

@@ -40,9 +40,6 @@ func (s *Service) KeyStatus(ctx context.Context, login, secretText, ip string) (
 	if !okapi.LooksLikeKey(secretText) {
 		return KeyState{Status: StateNotAKey}, nil
 	}
-	if err := s.limiter.check(ctx, ip, ""); err != nil {
-		return KeyState{}, err
-	}
 	st, err := s.keyState(ctx, secretText)
 	if err != nil {
 		return st, err
@@ -85,7 +82,7 @@ func (s *Service) keyState(ctx context.Context, secretText string) (KeyState, er
 		switch {
 		case !owner.Active:
 			st.Status = StateArchivedUser
-		case !c.Expiration.IsZero() && s.now().After(c.Expiration):
+		case expired(c.Expiration, s.now()):
 			st.Status = StateExpired
 		case !okapi.ScopeMatches(c.Scope, okapi.ScopeRPC):
 			st.Status = StateScoped

@@ -92,8 +92,8 @@ func (s *Service) BeginTOTP(ctx context.Context, u *okapi.User, issuer string) (
 // proves their app has it. A wrong code counts towards the cooldown, as a
 // wrong password does, and the dialog stays open with Odoo's message.
 func (s *Service) EnableTOTP(ctx context.Context, u *okapi.User, token, code, ip string) error {
-	key := "login:" + u.Login
-	if err := s.limiter.check(ctx, ip, key); err != nil {
+	key := codeKey(u.Login)
+	if err := s.limiter.checkCode(ip, u.Login); err != nil {
 		return err
 	}
 	if u.TOTP {
@@ -115,7 +115,11 @@ func (s *Service) EnableTOTP(ctx context.Context, u *okapi.User, token, code, ip
 	case err != nil:
 		return err
 	}
-	return s.storeTOTP(ctx, u.ID, u, secret, step, ip)
+	if err := s.storeTOTP(ctx, u.ID, u, secret, step, ip); err != nil {
+		return err
+	}
+	s.limiter.codeSucceeded(ip, u.Login)
+	return nil
 }
 
 // EnableTOTPSecret turns 2FA on for uid with a new secret, without a code:
@@ -182,8 +186,8 @@ func (s *Service) DisableTOTP(ctx context.Context, actor *okapi.User, uid int64,
 // the last code accepted — a code works once, even on another node. Wrong
 // and replayed codes count towards the cooldown.
 func (s *Service) CheckTOTP(ctx context.Context, u *okapi.User, code, ip string) error {
-	key := "login:" + u.Login
-	if err := s.limiter.check(ctx, ip, key); err != nil {
+	key := codeKey(u.Login)
+	if err := s.limiter.checkCode(ip, u.Login); err != nil {
 		s.metrics.KeyCheck(PathTOTP, "cooldown")
 		return err
 	}
@@ -222,7 +226,7 @@ func (s *Service) CheckTOTP(ctx context.Context, u *okapi.User, code, ip string)
 		return &okapi.Error{Code: okapi.EAccessDenied, Message: MsgTOTPReplay}
 	}
 	s.metrics.KeyCheck(PathTOTP, "ok")
-	s.limiter.succeed(ip, key)
+	s.limiter.codeSucceeded(ip, u.Login)
 	return nil
 }
 

@@ -38,6 +38,9 @@ func (s *Service) CreateUser(ctx context.Context, actor *okapi.User, req UserReq
 	if req.Login == "" {
 		return nil, okapi.Errorf(okapi.EValidation, "A user needs a login.")
 	}
+	if len(req.Login) > okapi.MaxLoginBytes {
+		return nil, okapi.Errorf(okapi.EValidation, "The login is too long (at most %d bytes).", okapi.MaxLoginBytes)
+	}
 	var hash string
 	if req.Password != "" {
 		h, err := secret.HashPassword(ctx, req.Password)
@@ -167,6 +170,10 @@ func (s *Service) UserByLogin(ctx context.Context, login string) (*okapi.User, e
 // InvalidateUser forgets what is cached about a user; the model layer calls
 // it after writing users over RPC.
 func (s *Service) InvalidateUser(uid int64) { s.cache.invalidateUser(uid) }
+
+// InvalidateUsers forgets every cached user (their groups are read again);
+// the model layer calls it after changing which groups imply which.
+func (s *Service) InvalidateUsers() { s.cache.invalidateUsers() }
 
 // InvalidateKey forgets a key's cached grant.
 func (s *Service) InvalidateKey(id int64) { s.cache.invalidateKey(id) }

@@ -73,6 +73,10 @@ type Config struct {
 	UserAgent string
 	// MaxResponseBytes bounds an answer (default 64 MiB).
 	MaxResponseBytes int64
+	// UID is the user's id when the caller already knows it (the gateway
+	// records it when a key is linked): calls skip the authenticate that
+	// would learn it.
+	UID int64
 	// NoRedirects reports every redirect as a *ResponseError instead of
 	// following the same-host ones; the connection checker uses it to tell
 	// people to fix their URL.
@@ -143,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 		hc = &copied
 	}
 	hc.CheckRedirect = redirectPolicy(cfg.NoRedirects)
-	c := &Client{cfg: cfg, base: base, http: hc}
+	c := &Client{cfg: cfg, base: base, http: hc, uid: cfg.UID}
 	c.published = bridge.NewPublished(c.fetchDoc)
 	return c, nil
 }

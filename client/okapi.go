@@ -23,6 +23,11 @@ type ServerInfo struct {
 	JSON2         bool
 	KeyPath       string // where people create keys, in that version's words
 	DB            string // its database, unless it hides the list
+	// Gateway: the server is okapi gateway in front of Upstream, which
+	// did not answer it just now when UpstreamError says why.
+	Gateway       bool
+	Upstream      string
+	UpstreamError string
 }
 
 // OkapiInfo asks the server whether it is Okapi, and what it plays.
@@ -42,6 +47,9 @@ func (c *Client) OkapiInfo(ctx context.Context) (*ServerInfo, error) {
 	info.JSON2, _ = m["json2"].(bool)
 	info.KeyPath, _ = m["key_path"].(string)
 	info.DB, _ = m["db"].(string)
+	info.Gateway, _ = m["gateway"].(bool)
+	info.Upstream, _ = m["upstream"].(string)
+	info.UpstreamError, _ = m["upstream_error"].(string)
 	return info, nil
 }
 

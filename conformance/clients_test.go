@@ -21,7 +21,7 @@ func startOkapi(t *testing.T, dialect string, version int) (*server.Server, stri
 	t.Helper()
 	opt := storetest.Options(t, dialect)
 	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBURL: opt.URL,
-		DBName: "acme", Version: version, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+		DBName: "acme", Version: version, AdminPassword: "admin"})
 	ctx := context.Background()
 	u, err := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice", Password: "alice-pass", Name: "Alice"})
 	if err != nil {

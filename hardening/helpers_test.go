@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
@@ -19,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,6 +73,10 @@ type nodeOptions struct {
 	tlsCert        string
 	tlsKey         string
 	timeouts       server.Timeouts
+	// now, when set, is the server's clock.
+	now func() time.Time
+	// publicURL is --public-url.
+	publicURL string
 }
 
 // startNode starts a server on a fresh database of dialect (or the one in
@@ -87,7 +93,7 @@ func startNode(t *testing.T, dialect string, opts nodeOptions) *node {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: opts.dataDir, DBURL: opts.dbURL, DBName: dbName,
 		Version: opts.version, AdminPassword: storetest.AdminPassword, Secret: opts.secret,
 		Cooldown: &opts.cooldown, MaxBodyBytes: opts.maxBody, Poll: opts.poll,
-		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey, Timeouts: opts.timeouts}
+		TLSCert: opts.tlsCert, TLSKey: opts.tlsKey, Timeouts: opts.timeouts, Now: opts.now, PublicURL: opts.publicURL}
 	for _, p := range opts.trusted {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(p))
 	}
@@ -140,7 +146,41 @@ type answer struct {
 var httpClient = &http.Client{Timeout: 60 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// send makes a request; ip, when set, goes in X-Forwarded-For.
+// sourceTransports holds one transport per loopback source address.
+var sourceTransports sync.Map // string → *http.Transport
+
+// fromSource returns, for a loopback address other than 127.0.0.1 (Linux
+// routes all of 127.0.0.0/8 to lo), a transport whose connections are bound
+// to it: the server sees that peer address, with no proxy and no header.
+// Other addresses give nil: they travel in X-Forwarded-For.
+func fromSource(ip string) http.RoundTripper {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is4() || !a.IsLoopback() || a == netip.MustParseAddr("127.0.0.1") {
+		return nil
+	}
+	if tr, ok := sourceTransports.Load(ip); ok {
+		return tr.(*http.Transport)
+	}
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.AsSlice()}, Timeout: 10 * time.Second}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = d.DialContext
+	tr.MaxIdleConnsPerHost = 16
+	actual, _ := sourceTransports.LoadOrStore(ip, tr)
+	return actual.(*http.Transport)
+}
+
+// clientFrom is httpClient speaking from ip's bound source address, when
+// ip is one (see fromSource).
+func clientFrom(ip string) *http.Client {
+	tr := fromSource(ip)
+	if tr == nil {
+		return httpClient
+	}
+	return &http.Client{Timeout: httpClient.Timeout, CheckRedirect: httpClient.CheckRedirect, Transport: tr}
+}
+
+// send makes a request; ip, when set, is the loopback address the client
+// binds to (127.0.0.2, 127.0.0.3, …) or else goes in X-Forwarded-For.
 func send(t testing.TB, method, target, contentType, ip string, body []byte, hdr http.Header) answer {
 	t.Helper()
 	req, err := http.NewRequest(method, target, bytes.NewReader(body))
@@ -150,13 +190,13 @@ func send(t testing.TB, method, target, contentType, ip string, body []byte, hdr
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if ip != "" {
+	if ip != "" && fromSource(ip) == nil {
 		req.Header.Set("X-Forwarded-For", ip)
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := clientFrom(ip).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -288,7 +328,8 @@ func checks(path, outcome string) string {
 }
 
 // browser is a web client: it keeps cookies, does not follow redirects,
-// and speaks from a chosen address through X-Forwarded-For.
+// and speaks from a chosen address: a bound loopback source address, or
+// else through X-Forwarded-For.
 type browser struct {
 	t    *testing.T
 	base string
@@ -303,12 +344,13 @@ type browser struct {
 func (n *node) browser(ip string) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: n.t, base: n.url, ip: ip, rec: n.rec, http: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		Transport:     fromSource(ip),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 func (b *browser) do(req *http.Request) answer {
 	b.t.Helper()
-	if b.ip != "" {
+	if b.ip != "" && fromSource(b.ip) == nil {
 		req.Header.Set("X-Forwarded-For", b.ip)
 	}
 	resp, err := b.http.Do(req)

@@ -214,8 +214,11 @@ func secretScenario(t *testing.T, dialect string) int {
 		sessionAuth("bob", sec.add("Wrong-"+randHex(8)))
 	}
 	alice.identity(19, sec.add("Wrong-"+randHex(8)))
-	if n.authenticate("", "bob", bobKey) != 0 {
+	if n.authenticate("", "bob", bobPw) != 0 {
 		t.Error("no cooldown after the failures")
+	}
+	if n.authenticate("", "bob", bobKey) == 0 {
+		t.Error("the cooldown refuses bob's correct key")
 	}
 	time.Sleep(2500 * time.Millisecond)
 

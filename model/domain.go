@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/sqldb"
 )
 
 // domainTerm is a compiled piece of WHERE clause and its arguments.
@@ -460,14 +461,13 @@ func (c *compiler) hierarchy(f *Field, op string, value any, leaf []any) (domain
 		return termFalse, nil
 	}
 	parentCol := target.Field(target.Parent).Column
-	ph := placeholders(len(ids))
-	args := idArgs(ids)
+	in, args := c.e.inIDs("id", ids)
 	var cte string
 	if op == "child_of" {
-		cte = "WITH RECURSIVE h(id) AS (SELECT id FROM " + target.Table + " WHERE id IN (" + ph + ") UNION SELECT x.id FROM " +
+		cte = "WITH RECURSIVE h(id) AS (SELECT id FROM " + target.Table + " WHERE " + in + " UNION SELECT x.id FROM " +
 			target.Table + " x JOIN h ON x." + parentCol + " = h.id) SELECT id FROM h"
 	} else {
-		cte = "WITH RECURSIVE h(id, pid) AS (SELECT id, " + parentCol + " FROM " + target.Table + " WHERE id IN (" + ph + ") UNION SELECT x.id, x." +
+		cte = "WITH RECURSIVE h(id, pid) AS (SELECT id, " + parentCol + " FROM " + target.Table + " WHERE " + in + " UNION SELECT x.id, x." +
 			parentCol + " FROM " + target.Table + " x JOIN h ON x.id = h.pid) SELECT id FROM h"
 	}
 	col := c.alias + ".id"
@@ -508,11 +508,12 @@ func idList(v any) ([]int64, error) {
 	return nil, fmt.Errorf("not an id")
 }
 
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
+func placeholders(n int) string { return sqldb.Placeholders(n) }
+
+// inIDs is "col IN (ids)" and its arguments, a long list as one parameter
+// (sqldb.In).
+func (e *Env) inIDs(col string, ids []int64) (string, []any) {
+	return sqldb.In(e.reg.db.Dialect, col, idArgs(ids))
 }
 
 // scalar compiles a condition on a column.
@@ -600,7 +601,8 @@ func (c *compiler) scalar(col string, f *Field, op string, value any, leaf []any
 		if len(args) == 0 {
 			t = termFalse
 		} else {
-			t = domainTerm{col + " IN (" + placeholders(len(args)) + ")", args}
+			sql, a := sqldb.In(c.e.reg.db.Dialect, col, args)
+			t = domainTerm{sql, a}
 		}
 		if withNull {
 			t = or(t, domainTerm{col + " IS NULL", nil})

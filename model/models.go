@@ -296,8 +296,13 @@ func searchShare(c *compiler, op string, v any) (domainTerm, error) {
 	return internal, nil
 }
 
-// selfWritable are the fields users may change on their own record.
-var selfWritable = map[string]bool{"name": true, "email": true, "lang": true, "tz": true, "password": true}
+// selfWritable are the fields users may change on their own record, as
+// Odoo's SELF_WRITEABLE_FIELDS (17.0 base/models/res_users.py) that Okapi
+// has. The password is not one: a user changes it by giving the old one
+// (the preferences page, Odoo's change_password), so that whoever holds
+// only a key or a session cannot take the account over; writing it is for
+// "Access Rights".
+var selfWritable = map[string]bool{"name": true, "email": true, "lang": true, "tz": true}
 
 // userWrite lets users change their own preferences (as Odoo's
 // SELF_WRITEABLE_FIELDS do) and everything else needs "Access Rights".
@@ -377,6 +382,15 @@ func (e *Env) afterUserChange(ids []int64) {
 	})
 }
 
+// afterGroupsChange drops every cached user once the change has committed:
+// which groups imply which decides the effective groups of any member.
+func (e *Env) afterGroupsChange() {
+	if e.tx == nil || e.reg.auth == nil {
+		return
+	}
+	e.tx.AfterCommit(e.reg.auth.InvalidateUsers)
+}
+
 func groupsModel(p *okapi.Profile) *Model {
 	users := "users"
 	if p.Version >= 19 {
@@ -385,6 +399,11 @@ func groupsModel(p *okapi.Profile) *Model {
 	return &Model{
 		Name: "res.groups", Description: "Access Groups", Table: "res_groups", Order: "name",
 		Access: access(okapi.GroupUser, rRead, okapi.GroupERPManager, rAll, okapi.GroupSystem, rAll),
+		// Members and implied groups decide every user's rights: the
+		// cached users are dropped here at once, elsewhere by the feed.
+		AfterCreate:  func(e *Env, _ int64, _ map[string]any) error { e.afterGroupsChange(); return nil },
+		AfterWrite:   func(e *Env, _ []int64, _ map[string]any) error { e.afterGroupsChange(); return nil },
+		BeforeUnlink: func(e *Env, _ []int64) error { e.afterGroupsChange(); return nil },
 		Fields: fields(
 			fID(),
 			&Field{Name: "display_name", Type: Char, String: "Display Name", Readonly: true, Compute: computeGroupFullName},

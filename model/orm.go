@@ -370,8 +370,8 @@ func (e *Env) displayNames(model string, ids []int64) (map[int64]string, error) 
 		return out, nil
 	}
 	c := e.newCompiler(m, "t", "d", nil)
-	args := idArgs(ids)
-	rows, err := e.q.Query(e.ctx, "SELECT t.id, "+c.column(f)+" FROM "+fromClause(m, "t", "d")+" WHERE t.id IN ("+placeholders(len(ids))+")", args...)
+	in, args := e.inIDs("t.id", ids)
+	rows, err := e.q.Query(e.ctx, "SELECT t.id, "+c.column(f)+" FROM "+fromClause(m, "t", "d")+" WHERE "+in, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -390,11 +390,13 @@ func (e *Env) displayNames(model string, ids []int64) (map[int64]string, error) 
 // x2manyIDs returns, per record, the ids an x2many field holds.
 func (e *Env) x2manyIDs(f *Field, ids []int64) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
-	args := idArgs(ids)
 	var sqlText string
+	var args []any
 	switch f.Type {
 	case Many2many:
-		sqlText = "SELECT " + f.RelCol + ", " + f.RelOther + " FROM " + f.RelTable + " WHERE " + f.RelCol + " IN (" + placeholders(len(ids)) + ") ORDER BY " + f.RelOther
+		var in string
+		in, args = e.inIDs(f.RelCol, ids)
+		sqlText = "SELECT " + f.RelCol + ", " + f.RelOther + " FROM " + f.RelTable + " WHERE " + in + " ORDER BY " + f.RelOther
 	case One2many:
 		sub := e.reg.models[f.Relation]
 		inv := sub.Field(f.Inverse)
@@ -405,7 +407,9 @@ func (e *Env) x2manyIDs(f *Field, ids []int64) (map[int64][]int64, error) {
 		if sub.active && e.activeTest() {
 			cond = " AND active = TRUE"
 		}
-		sqlText = "SELECT " + inv.Column + ", id FROM " + sub.Table + " WHERE " + inv.Column + " IN (" + placeholders(len(ids)) + ")" + cond + " ORDER BY id"
+		var in string
+		in, args = e.inIDs(inv.Column, ids)
+		sqlText = "SELECT " + inv.Column + ", id FROM " + sub.Table + " WHERE " + in + cond + " ORDER BY id"
 	}
 	rows, err := e.q.Query(e.ctx, sqlText, args...)
 	if err != nil {
@@ -441,8 +445,8 @@ func (e *Env) read(m *Model, ids []int64, names []string, load bool) ([]okapi.St
 		return nil, err
 	}
 	uniq := uniqueIDs(ids)
-	idArgs := idArgs(uniq)
-	q.where = and(domainTerm{"t.id IN (" + placeholders(len(uniq)) + ")", idArgs}, q.where)
+	in, inArgs := e.inIDs("t.id", uniq)
+	q.where = and(domainTerm{in, inArgs}, q.where)
 	recs, got, err := e.readRows(q, p, "")
 	if err != nil {
 		return nil, err
@@ -485,7 +489,8 @@ func (e *Env) existing(m *Model, want, got []int64) ([]int64, error) {
 	if len(rest) == 0 {
 		return nil, nil
 	}
-	return e.queryIDs("SELECT id FROM "+m.Table+" WHERE id IN ("+placeholders(len(rest))+")", idArgs(rest)...)
+	in, args := e.inIDs("id", rest)
+	return e.queryIDs("SELECT id FROM "+m.Table+" WHERE "+in, args...)
 }
 
 // without returns the ids of ids that are not in drop, in their order.
@@ -566,8 +571,8 @@ func (e *Env) checkRecords(m *Model, ids []int64, op string) error {
 	if err != nil {
 		return err
 	}
-	args := idArgs(ids)
-	q.where = and(domainTerm{"t.id IN (" + placeholders(len(ids)) + ")", args}, q.where)
+	in, args := e.inIDs("t.id", ids)
+	q.where = and(domainTerm{in, args}, q.where)
 	allowed, err := e.queryIDs("SELECT t.id FROM "+q.from()+" WHERE "+q.where.sql, q.where.args...)
 	if err != nil {
 		return err
@@ -797,8 +802,8 @@ func (e *Env) write(m *Model, ids []int64, vals map[string]any) error {
 
 func (e *Env) inheritsIDs(m *Model, ids []int64) ([]int64, error) {
 	col := m.Field(m.Inherits).Column
-	args := idArgs(ids)
-	return e.queryIDs("SELECT "+col+" FROM "+m.Table+" WHERE id IN ("+placeholders(len(ids))+")", args...)
+	in, args := e.inIDs("id", ids)
+	return e.queryIDs("SELECT "+col+" FROM "+m.Table+" WHERE "+in, args...)
 }
 
 // unlink deletes records.
@@ -818,8 +823,8 @@ func (e *Env) unlink(m *Model, ids []int64) error {
 	if m.Unlink != nil {
 		return m.Unlink(e, ids)
 	}
-	args := idArgs(ids)
-	_, err := e.exec("DELETE FROM "+m.Table+" WHERE id IN ("+placeholders(len(ids))+")", args...)
+	in, args := e.inIDs("id", ids)
+	_, err := e.exec("DELETE FROM "+m.Table+" WHERE "+in, args...)
 	return e.constraintError(err)
 }
 

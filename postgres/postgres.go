@@ -6,7 +6,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/okapi-erp/okapi/sqldb"
 )
@@ -66,10 +65,8 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	pool, err := sql.Open("pgx", url)
-	if err != nil {
-		return nil, err
-	}
+	cfg.Tracer = tripTracer{}
+	pool := stdlib.OpenDB(*cfg)
 	n := max(8, 4*runtime.NumCPU())
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
@@ -79,6 +76,12 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d/%s: %w", cfg.Host, cfg.Port, cfg.Database, err)
 	}
 	db := sqldb.New(pool, pool, Dialect{})
+	db.DriverCountsTrips = true
+	// pgx prepares each query once per connection and keeps its
+	// description (a 512-statement LRU per connection): a statement
+	// prepared through database/sql as well would be a second copy, and
+	// one more round trip per connection and query.
+	db.DriverCachesStatements = true
 	sub, _ := fs.Sub(migrations, "migrations")
 	if err := sqldb.Migrate(ctx, db, sub, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)); err != nil {
 		db.Close()
@@ -86,6 +89,28 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	}
 	return db, nil
 }
+
+// tripTracer counts every exchange pgx has with the server for a context
+// that asks (sqldb.RoundTrips): queries, statements it prepares, BEGIN and
+// COMMIT, batches. It is what the round-trip tests and benchmarks read.
+type tripTracer struct{}
+
+func (tripTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	sqldb.Trip(ctx)
+	return ctx
+}
+func (tripTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (tripTracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	sqldb.Trip(ctx)
+	return ctx
+}
+func (tripTracer) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+func (tripTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	sqldb.Trip(ctx)
+	return ctx
+}
+func (tripTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (tripTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // ResetSequences moves the id sequences of tables past their largest id,
 // after rows were inserted with explicit ids.
@@ -100,6 +125,40 @@ func ResetSequences(ctx context.Context, tx *sqldb.Tx, tables []string) error {
 
 // SeedLock is the statement that serialises seeding between nodes.
 var SeedLock = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)
+
+// InOne implements sqldb.Dialect: the list as one array parameter, with
+// "= ANY". The values must share one type (integers, floats, strings or
+// booleans), which PostgreSQL matches to the column's.
+func (Dialect) InOne(expr string, vals []any) (string, any, bool) {
+	var arr any
+	switch vals[0].(type) {
+	case int64:
+		arr = typed[int64](vals)
+	case float64:
+		arr = typed[float64](vals)
+	case string:
+		arr = typed[string](vals)
+	case bool:
+		arr = typed[bool](vals)
+	}
+	if arr == nil {
+		return "", nil, false
+	}
+	return expr + " = ANY(?)", arr, true
+}
+
+// typed returns vals as a []T, or nil when one is not a T.
+func typed[T any](vals []any) any {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		x, ok := v.(T)
+		if !ok {
+			return nil
+		}
+		out[i] = x
+	}
+	return out
+}
 
 // ILike implements sqldb.Dialect.
 func (Dialect) ILike(expr, arg string) string { return expr + ` ILIKE ` + arg + ` ESCAPE '\'` }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -34,6 +35,11 @@ func (h *Handler) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		result, err := h.dispatch(ctx, service, method, args, h.cfg.ClientIP(r))
 		if err == nil {
 			setKeyExpiration(w, note)
+		} else if e := okapi.AsError(err); e != nil && e.Code == okapi.ETooMany && e.RetryAfter > 0 {
+			// An exceeded rate: HTTP 429 with Retry-After, the JSON-RPC
+			// error in the body.
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+			return nil, withStatus(http.StatusTooManyRequests, err)
 		}
 		return result, err
 	})(w, r)
@@ -66,7 +72,7 @@ func (h *Handler) jsonRoute(fn jsonFunc) http.HandlerFunc {
 		if !h.body(w, r, body) {
 			return
 		}
-		req, err := jsonrpc.DecodeRequest(*body, jsonrpc.DefaultLimits)
+		req, err := jsonrpc.DecodeRequest(*body, limits.Request)
 		if err != nil {
 			http.Error(w, "Invalid JSON data", http.StatusBadRequest)
 			return
@@ -255,9 +261,11 @@ func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 }
 
 // handleVersion serves GET /web/version and /json/version (19); earlier
-// versions have no such route.
+// versions have no such route. A gateway that serves JSON-2 in front of an
+// earlier Odoo answers /json/version, which JSON-2 clients read, and leaves
+// /web/version as that Odoo has it.
 func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
-	if !h.profile.JSON2 {
+	if !h.profile.JSON2 || r.URL.Path == "/web/version" && h.profile.Version < 19 {
 		if r.URL.Path == "/json/version" {
 			loginRedirect(w, r)
 			return

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -39,7 +41,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			"Request inferred type is compatible with [&#39;http&#39;] but &#39;/json/2/&lt;__model__&gt;/&lt;__method__&gt;&#39; is type=&#39;json2&#39;.<br><br>Please verify the Content-Type request header and try again.")
 		return
 	}
-	user, note, ok := h.bearerUser(w, r)
+	ctx, user, note, ok := h.bearerUser(w, r)
 	if !ok {
 		return
 	}
@@ -50,7 +52,7 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	params := map[string]any{}
 	if len(*body) > 0 {
-		v, err := jsonrpc.Decode(*body, jsonrpc.DefaultLimits)
+		v, err := jsonrpc.Decode(*body, limits.Request)
 		if err != nil {
 			h.json2Error(w, &okapi.Error{Code: okapi.EBadRequest, Message: "could not parse the body as json: " + err.Error()})
 			return
@@ -60,7 +62,15 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			params = obj
 		}
 	}
-	result, err := h.cfg.Exec.ExecuteNamed(r.Context(), user, r.PathValue("model"), r.PathValue("method"), params)
+	model, method := r.PathValue("model"), r.PathValue("method")
+	if err := h.checkPolicy(user, model, method, h.cfg.ClientIP(r)); err != nil {
+		if e := okapi.AsError(err); e.Code == okapi.ETooMany {
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+		h.json2Error(w, okapi.AsError(err))
+		return
+	}
+	result, err := h.cfg.Exec.ExecuteNamed(ctx, user, model, method, params)
 	if err != nil {
 		h.json2Error(w, h.wireError(r, err))
 		return
@@ -79,34 +89,39 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 // bearerUser checks the database header and the bearer key of a JSON-2
 // request, as Odoo's auth='bearer' routes do, answering the refusal itself
 // (ok false).
-func (h *Handler) bearerUser(w http.ResponseWriter, r *http.Request) (user *okapi.User, note *auth.KeyNote, ok bool) {
+func (h *Handler) bearerUser(w http.ResponseWriter, r *http.Request) (ctx context.Context, user *okapi.User, note *auth.KeyNote, ok bool) {
 	if db := r.Header.Get("X-Odoo-Database"); db != "" && db != h.cfg.DBName {
 		htmlError(w, http.StatusNotFound, "Not Found",
 			"No database is selected and the requested URL was not found in the server-wide controllers.<!-- Alternatively, use the X-Odoo-Database header. -->")
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	m := bearerRE.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil || m[1] == "" {
 		h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgNoBearer})
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	ctx, note := auth.WithKeyNote(r.Context())
-	user, err := h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	ctx, note = auth.WithKeyNote(r.Context())
+	var err error
+	if front, ok := h.cfg.Exec.(Front); ok {
+		ctx, user, err = front.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	} else {
+		user, err = h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	}
 	if err != nil {
 		if auth.IsCooldown(err) {
 			e := okapi.AsError(err)
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 			h.json2Error(w, &okapi.Error{Code: okapi.ETooMany, Message: okapi.MsgCooldown})
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		if okapi.ErrorCode(err) == okapi.EAccessDenied {
 			h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgBadKey})
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		h.json2Error(w, h.wireError(r, err))
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	return user, note, true
+	return ctx, user, note, true
 }
 
 // handleDocBearer serves /doc-bearer/<model>.json (Odoo 19): a model's
@@ -119,7 +134,13 @@ func (h *Handler) handleDocBearer(w http.ResponseWriter, r *http.Request) {
 		notFoundPage(w)
 		return
 	}
-	user, note, ok := h.bearerUser(w, r)
+	if _, front := h.cfg.Exec.(Front); front {
+		// A gateway has no signatures of its own to publish: its
+		// models are the upstream's.
+		notFoundPage(w)
+		return
+	}
+	_, user, note, ok := h.bearerUser(w, r)
 	if !ok {
 		return
 	}
@@ -159,6 +180,8 @@ func json2Status(c okapi.Code) int {
 		return http.StatusForbidden
 	case okapi.ETooMany:
 		return http.StatusTooManyRequests
+	case okapi.EUpstream:
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

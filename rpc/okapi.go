@@ -1,12 +1,14 @@
 package rpc
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 )
 
@@ -33,6 +35,18 @@ func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request) {
 	if !h.cfg.NoListDB {
 		info = append(info, okapi.Member{Name: "db", Value: h.cfg.DBName})
 	}
+	if g, ok := h.cfg.Exec.(interface {
+		UpstreamStatus(ctx context.Context) (string, error)
+	}); ok {
+		// A gateway says so, and whether its upstream answers now.
+		url, err := g.UpstreamStatus(r.Context())
+		msg := ""
+		if err != nil {
+			msg = okapi.ErrorMessage(err)
+		}
+		info = append(info, okapi.Member{Name: "gateway", Value: true}, okapi.Member{Name: "upstream", Value: url},
+			okapi.Member{Name: "upstream_error", Value: msg})
+	}
 	out, _ := jsonrpc.AppendValue(nil, info)
 	writeJSON(w, http.StatusOK, out)
 }
@@ -51,7 +65,7 @@ func (h *Handler) handleKeyStatus(w http.ResponseWriter, r *http.Request) {
 	if !h.body(w, r, body) {
 		return
 	}
-	v, err := jsonrpc.Decode(*body, jsonrpc.DefaultLimits)
+	v, err := jsonrpc.Decode(*body, limits.Request)
 	req, ok := v.(map[string]any)
 	if err != nil || !ok {
 		reply(http.StatusBadRequest, okapi.Struct{{Name: "error", Value: "the body is not a JSON object"}})

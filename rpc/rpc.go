@@ -20,6 +20,7 @@ import (
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/model"
+	"github.com/okapi-erp/okapi/policy"
 )
 
 // Sessions is what the RPC layer needs from the web pages' sessions.
@@ -42,6 +43,19 @@ type Executor interface {
 
 var _ Executor = (*model.Registry)(nil)
 
+// Front is what an executor standing in front of another Odoo (okapi
+// gateway) adds to Executor: tools see the upstream's version and uids, so
+// it answers version() and authenticate, and checks execute's (uid, key)
+// and JSON-2's bearer key itself, with the auth service's rules. The
+// context it returns is the one the call is executed with.
+type Front interface {
+	Version(ctx context.Context) (any, error)
+	// Authenticate answers common.authenticate/login: a uid, or false.
+	Authenticate(ctx context.Context, login, secret, ip string) (any, error)
+	CheckUID(ctx context.Context, uid int64, secret, ip string) (context.Context, *okapi.User, error)
+	CheckBearer(ctx context.Context, secret, ip string) (context.Context, *okapi.User, error)
+}
+
 // Config is what the RPC layer needs.
 type Config struct {
 	Auth *auth.Service
@@ -49,7 +63,10 @@ type Config struct {
 	// add-in routes work on it.
 	Models *model.Registry
 	// Exec runs the external API's model calls; Models when nil.
-	Exec     Executor
+	Exec Executor
+	// Policy checks each model call against its key's limits before Exec
+	// runs it; a new checker when nil.
+	Policy   *policy.Checker
 	Profile  *okapi.Profile
 	DBName   string
 	Log      *slog.Logger
@@ -78,6 +95,9 @@ func New(cfg Config) *Handler {
 	}
 	if cfg.Exec == nil {
 		cfg.Exec = cfg.Models
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.New(nil)
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
@@ -115,6 +135,33 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerMailPlugin(mux)
 }
 
+// checkPolicy asks the policy package whether u may call model.method from
+// ip, and records a refusal in the audit log with the rule that made it.
+func (h *Handler) checkPolicy(u *okapi.User, model, method, ip string) error {
+	err := h.cfg.Policy.Check(u, model, method, ip)
+	if err == nil {
+		return nil
+	}
+	if r, ok := err.(*policy.Refusal); ok && !r.Repeat && h.cfg.Auth != nil {
+		h.cfg.Auth.Record(okapi.AuditEntry{Kind: okapi.AuditKeyRefused, UserID: u.ID, KeyID: u.KeyID, Login: u.Login, IP: ip,
+			Detail: "rule " + r.Rule + ": " + model + "." + method})
+	}
+	return err
+}
+
+// tooManyCalls answers an exceeded rate over XML-RPC and JSON-RPC: HTTP 429
+// with Retry-After, what throttling fronts of hosted Odoo send (XML-RPC
+// clients see a protocol error). It reports false for any other error.
+func tooManyCalls(w http.ResponseWriter, err error) bool {
+	e := okapi.AsError(err)
+	if e == nil || e.Code != okapi.ETooMany || e.RetryAfter <= 0 {
+		return false
+	}
+	w.Header().Set("Retry-After", itoa(int64(e.RetryAfter)))
+	http.Error(w, e.Message, http.StatusTooManyRequests)
+	return true
+}
+
 // bufPool recycles body and answer buffers: each request needs two, and
 // allocating them would dominate the cost of a cached authenticate.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
@@ -150,6 +197,11 @@ func (h *Handler) readBody(r *http.Request, buf *[]byte) error {
 	}
 	lr := io.LimitReader(r.Body, h.cfg.MaxBody+1)
 	b := (*buf)[:0]
+	if n := r.ContentLength; n > 0 && int64(cap(b)) <= n {
+		// The declared length at once (+1 to see the end): growing by
+		// doubling would cost up to three times the body.
+		b = make([]byte, 0, n+1)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

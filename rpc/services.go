@@ -76,8 +76,12 @@ func tooMany(fn string, min, max, got int) error {
 }
 
 func (h *Handler) common(ctx context.Context, method string, params []any, ip string) (any, error) {
+	front, _ := h.cfg.Exec.(Front)
 	switch method {
 	case "version":
+		if front != nil {
+			return front.Version(ctx)
+		}
 		return h.profile.VersionStruct(), nil
 	case "about":
 		if len(params) > 0 && params[0] == true {
@@ -102,6 +106,9 @@ func (h *Handler) common(ctx context.Context, method string, params []any, ip st
 		}
 		login, _ := params[1].(string)
 		secret, _ := params[2].(string)
+		if front != nil {
+			return front.Authenticate(ctx, login, secret, ip)
+		}
 		uid, err := h.cfg.Auth.Authenticate(ctx, login, secret, ip)
 		if err != nil {
 			if okapi.ErrorCode(err) == okapi.EAccessDenied {
@@ -171,7 +178,13 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 		return nil, okapi.ErrAccessDenied
 	}
 	secret, _ := params[2].(string)
-	user, err := h.cfg.Auth.CheckUID(ctx, uid, secret, ip)
+	var user *okapi.User
+	var err error
+	if front, ok := h.cfg.Exec.(Front); ok {
+		ctx, user, err = front.CheckUID(ctx, uid, secret, ip)
+	} else {
+		user, err = h.cfg.Auth.CheckUID(ctx, uid, secret, ip)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +211,9 @@ func (h *Handler) object(ctx context.Context, method string, params []any, ip st
 		}
 	} else {
 		args = params[5:]
+	}
+	if err := h.checkPolicy(user, model, meth, ip); err != nil {
+		return nil, err
 	}
 	return h.cfg.Exec.Execute(ctx, user, model, meth, args, kwargs)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/rpc/internal/limits"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 )
 
@@ -25,7 +26,7 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	if !h.body(w, r, body) {
 		return
 	}
-	call, err := xmlrpc.DecodeCall(*body, xmlrpc.DefaultLimits)
+	call, err := xmlrpc.DecodeCall(*body, limits.Request)
 	if err != nil {
 		h.writeFault(w, legacy, &okapi.Error{Code: okapi.EException, Message: "malformed XML-RPC request: " + err.Error()})
 		return
@@ -33,6 +34,9 @@ func (h *Handler) handleXMLRPC(w http.ResponseWriter, r *http.Request) {
 	ctx, note := auth.WithKeyNote(r.Context())
 	result, err := h.dispatch(ctx, service, call.Method, call.Params, h.cfg.ClientIP(r))
 	if err != nil {
+		if tooManyCalls(w, err) {
+			return
+		}
 		h.writeFault(w, legacy, h.wireError(r, err))
 		return
 	}

@@ -13,13 +13,14 @@ import (
 	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 	"github.com/okapi-erp/okapi/server"
+	"github.com/okapi-erp/okapi/sqldb"
 	"github.com/okapi-erp/okapi/storetest"
 )
 
 // benchServer is a server with a user, a key and a few partners, whose
 // handler the benchmarks call directly: they measure Okapi's own cost per
 // request, without the network or a load generator sharing the cores.
-func benchServer(b *testing.B, dialect string) (*server.Server, int64, string) {
+func benchServer(b testing.TB, dialect string) (*server.Server, int64, string) {
 	b.Helper()
 	opt := storetest.Options(b, dialect)
 	s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: opt.DataDir, DBURL: opt.URL, DBName: "acme",
@@ -49,9 +50,10 @@ func run(b *testing.B, h http.Handler, c call) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	rd := bytes.NewReader(c.body)
+	ctx, trips := sqldb.CountRoundTrips(context.Background())
 	for i := 0; i < b.N; i++ {
 		rd.Reset(c.body)
-		req := httptest.NewRequest(http.MethodPost, c.path, rd)
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, c.path, rd)
 		req.Header.Set("Content-Type", c.ctype)
 		if c.auth != "" {
 			req.Header.Set("Authorization", c.auth)
@@ -61,6 +63,20 @@ func run(b *testing.B, h http.Handler, c call) {
 		if w.Code != 200 || (i == 0 && !strings.Contains(w.Body.String(), c.want)) {
 			b.Fatalf("status %d: %s", w.Code, w.Body.String())
 		}
+	}
+	b.ReportMetric(float64(trips.Load())/float64(b.N), "trips/op")
+}
+
+// loadCalls are the three calls of the load test (`okapi bench`).
+func loadCalls(uid int64, key string) map[string]call {
+	auth, _ := xmlrpc.AppendCall(nil, "authenticate", "acme", "alice", key, map[string]any{})
+	read, _ := xmlrpc.AppendCall(nil, "execute_kw", "acme", uid, key, "res.partner", "search_read", []any{[]any{}},
+		map[string]any{"fields": []any{"name", "email"}, "limit": int64(10)})
+	return map[string]call{
+		"authenticate": {path: "/xmlrpc/2/common", ctype: "text/xml", body: auth, want: fmt.Sprintf("<int>%d</int>", uid)},
+		"search_read":  {path: "/xmlrpc/2/object", ctype: "text/xml", body: read, want: "<name>email</name>"},
+		"json2": {path: "/json/2/res.partner/search_read", ctype: "application/json", auth: "bearer " + key,
+			body: []byte(`{"domain": [], "fields": ["name", "email"], "limit": 10}`), want: `"email"`},
 	}
 }
 
@@ -78,18 +94,9 @@ func BenchmarkHandler(b *testing.B) {
 	for _, d := range benchDialects() {
 		s, uid, key := benchServer(b, d)
 		h := s.Handler()
-		auth, _ := xmlrpc.AppendCall(nil, "authenticate", "acme", "alice", key, map[string]any{})
-		read, _ := xmlrpc.AppendCall(nil, "execute_kw", "acme", uid, key, "res.partner", "search_read", []any{[]any{}},
-			map[string]any{"fields": []any{"name", "email"}, "limit": int64(10)})
-		b.Run(d+"/authenticate", func(b *testing.B) {
-			run(b, h, call{path: "/xmlrpc/2/common", ctype: "text/xml", body: auth, want: fmt.Sprintf("<int>%d</int>", uid)})
-		})
-		b.Run(d+"/search_read", func(b *testing.B) {
-			run(b, h, call{path: "/xmlrpc/2/object", ctype: "text/xml", body: read, want: "<name>email</name>"})
-		})
-		b.Run(d+"/json2", func(b *testing.B) {
-			run(b, h, call{path: "/json/2/res.partner/search_read", ctype: "application/json", auth: "bearer " + key,
-				body: []byte(`{"domain": [], "fields": ["name", "email"], "limit": 10}`), want: `"email"`})
-		})
+		calls := loadCalls(uid, key)
+		for _, name := range []string{"authenticate", "search_read", "json2"} {
+			b.Run(d+"/"+name, func(b *testing.B) { run(b, h, calls[name]) })
+		}
 	}
 }

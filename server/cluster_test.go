@@ -64,23 +64,32 @@ func waitRefused(t *testing.T, base string, uid int64, key string, what string) 
 	}
 }
 
-// TestClusterRevocation starts two nodes on one PostgreSQL database, uses a
-// key through node A, revokes it through node B and shows node A refusing it
-// within one second; the same for archiving the user.
-func TestClusterRevocation(t *testing.T) {
+// twoNodes starts two nodes on one new PostgreSQL database, with alice, an
+// internal user, and a key of hers made through node A.
+func twoNodes(t *testing.T) (a, b *server.Server, alice *okapi.User, key string, k *okapi.Key) {
+	t.Helper()
 	url := storetest.PostgresURL(t)
 	secret := hex.EncodeToString(make([]byte, 32))
-	a := startNode(t, url, secret)
-	b := startNode(t, url, secret)
+	a = startNode(t, url, secret)
+	b = startNode(t, url, secret)
 	ctx := context.Background()
 	alice, err := a.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, k, err := a.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k"})
+	key, k, err = a.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: alice.ID, Name: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, b, alice, key, k
+}
+
+// TestClusterRevocation starts two nodes on one PostgreSQL database, uses a
+// key through node A, revokes it through node B and shows node A refusing it
+// within one second; the same for archiving the user.
+func TestClusterRevocation(t *testing.T) {
+	a, b, alice, key, k := twoNodes(t)
+	ctx := context.Background()
 	if code := searchCount(t, a.URL(), alice.ID, key); code != 0 {
 		t.Fatalf("node A refused a good key: fault %d", code)
 	}

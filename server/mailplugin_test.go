@@ -449,13 +449,14 @@ func testMailPluginFlow(t *testing.T, dialect string, version int) {
 		t.Errorf("portal user's auth page: status %d, want 403", resp.StatusCode)
 	}
 
-	// 14. Wrong keys count towards the cooldown like on every other path.
+	// 14. Wrong keys count towards the cooldown like on every other path,
+	// and, as everywhere, a cooldown never refuses a correct key.
 	bad := strings.Repeat("0", okapi.KeyLen)
 	for i := 0; i < 5; i++ {
 		e.rpc(e.prefix+"/partner/get", bad, map[string]any{})
 	}
-	if status, _ := e.rpc(e.prefix+"/partner/get", global, map[string]any{}); status != http.StatusTooManyRequests {
-		t.Errorf("after five wrong keys: status %d, want 429", status)
+	if status, _ := e.rpc(e.prefix+"/partner/get", global, map[string]any{}); status != http.StatusOK {
+		t.Errorf("a correct key after five wrong keys: status %d, want 200", status)
 	}
 
 	// 15. No key and no auth code ever reaches the log.

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/rpc"
 )
 
@@ -84,7 +85,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 		if log.Enabled(r.Context(), slog.LevelDebug) {
-			log.Debug("request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			log.Debug("request", "id", id, "method", r.Method, "path", okapi.CapIdent(r.URL.Path), "status", sw.status,
 				"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 		}
 	})
@@ -99,7 +100,7 @@ func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic serving a request", "id", RequestID(r.Context()), "path", r.URL.Path,
+				log.Error("panic serving a request", "id", RequestID(r.Context()), "path", okapi.CapIdent(r.URL.Path),
 					"panic", panicText(p), "stack", string(debug.Stack()))
 				http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 			}
@@ -151,8 +152,9 @@ var (
 )
 
 // securityHeaders sets the headers every answer carries; pages add their
-// Content-Security-Policy themselves. HSTS only makes sense over TLS.
-func securityHeaders(next http.Handler, tls bool) http.Handler {
+// Content-Security-Policy themselves. HSTS only makes sense over TLS:
+// secure says whether the request came over it.
+func securityHeaders(next http.Handler, secure func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Canonical keys assigned directly, and shared value slices:
 		// Header.Set would canonicalise and allocate on every request.
@@ -160,35 +162,78 @@ func securityHeaders(next http.Handler, tls bool) http.Handler {
 		h["X-Content-Type-Options"] = nosniff
 		h["X-Frame-Options"] = frameDeny
 		h["Referrer-Policy"] = referrer
-		if tls {
+		if secure(r) {
 			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
+// SecureRequest returns a function telling whether a request reached its
+// client over HTTPS: always when always is set (--tls-cert, or an https
+// --public-url); otherwise when the peer is a trusted proxy that says
+// "X-Forwarded-Proto: https". From anyone else the header is ignored.
+func SecureRequest(always bool, trusted []netip.Prefix) func(*http.Request) bool {
+	if always {
+		return func(*http.Request) bool { return true }
+	}
+	return func(r *http.Request) bool {
+		if len(trusted) == 0 {
+			return false
+		}
+		proto := r.Header.Get("X-Forwarded-Proto")
+		if proto == "" {
+			return false
+		}
+		// A chain of proxies lists one scheme each: the first is the
+		// client's.
+		if i := strings.IndexByte(proto, ','); i >= 0 {
+			proto = proto[:i]
+		}
+		if !strings.EqualFold(strings.TrimSpace(proto), "https") {
+			return false
+		}
+		peer, ok := peerAddr(r)
+		return ok && inPrefixes(trusted, peer)
+	}
+}
+
+// peerAddr is the address of the connection's other end.
+func peerAddr(r *http.Request) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+func inPrefixes(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // ClientIP returns a function giving a request's client address: the peer,
 // or, when the peer is a trusted proxy, the last untrusted address of
 // X-Forwarded-For.
 func ClientIP(trusted []netip.Prefix) func(*http.Request) string {
-	isTrusted := func(a netip.Addr) bool {
-		for _, p := range trusted {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	isTrusted := func(a netip.Addr) bool { return inPrefixes(trusted, a) }
 	return func(r *http.Request) string {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		peer, err := netip.ParseAddr(host)
-		if err != nil {
+		peer, ok := peerAddr(r)
+		if !ok {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				host = r.RemoteAddr
+			}
 			return host
 		}
-		peer = peer.Unmap()
 		if len(trusted) == 0 || !isTrusted(peer) {
 			return peer.String()
 		}

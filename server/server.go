@@ -15,14 +15,18 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/gateway"
 	"github.com/okapi-erp/okapi/model"
+	"github.com/okapi-erp/okapi/policy"
 	"github.com/okapi-erp/okapi/postgres"
 	"github.com/okapi-erp/okapi/rpc"
+	"github.com/okapi-erp/okapi/secret"
 	"github.com/okapi-erp/okapi/sqldb"
 	"github.com/okapi-erp/okapi/storage"
 	"github.com/okapi-erp/okapi/web"
@@ -46,10 +50,18 @@ type Config struct {
 	OnAdminPassword func(login, password string)
 
 	TLSCert, TLSKey string
-	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	// PublicURL is the address clients use (--public-url); an https one
+	// means a TLS-terminating proxy in front: cookies get Secure, answers
+	// HSTS, as with TLSCert.
+	PublicURL string
+	// TrustedProxies are the addresses whose X-Forwarded-For (and
+	// X-Forwarded-Proto) is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds request bodies (default 10 MiB).
 	MaxBodyBytes int64
+	// MaxBodyInFlight bounds the bytes of large bodies read and decoded at
+	// once, across requests (default 32 MiB, never under MaxBodyBytes).
+	MaxBodyInFlight int64
 	// Cooldown is the brute-force limit (default: Odoo's 5 failures → 60 s).
 	Cooldown *auth.Cooldown
 	// Pprof mounts /debug/pprof for administrators.
@@ -65,6 +77,11 @@ type Config struct {
 	Poll time.Duration
 	// Timeouts against slow clients; zero values take the defaults.
 	Timeouts Timeouts
+	// Gateway, when set, makes this server okapi gateway: the external
+	// API's model calls go to the upstream Odoo it names (Version is then
+	// the upstream's), and the routes of gateway.ProxiedPrefixes are
+	// passed to it unchanged.
+	Gateway *gateway.Config
 
 	Log *slog.Logger
 	Now func() time.Time
@@ -102,10 +119,16 @@ type Server struct {
 	Web     *web.Handler
 	RPC     *rpc.Handler
 	Metrics *Metrics
+	// Gateway is the upstream executor of okapi gateway; nil for serve.
+	Gateway *gateway.Gateway
+	// Hasher holds the server secret's derived keys.
+	Hasher  *secret.Hasher
 	handler http.Handler
-	http    *http.Server
-	ln      net.Listener
-	cancel  context.CancelFunc
+	// secure tells whether a request reached its client over HTTPS.
+	secure func(*http.Request) bool
+	http   *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
 	// ready is read by /readyz while Listen and Shutdown write it.
 	ready atomic.Bool
 }
@@ -124,8 +147,25 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 10 << 20
 	}
-	prof, err := okapi.ProfileFor(cfg.Version)
-	if err == nil && cfg.JSON2Only && !prof.JSON2 {
+	if cfg.MaxBodyInFlight == 0 {
+		cfg.MaxBodyInFlight = 32 << 20
+	}
+	cfg.MaxBodyInFlight = max(cfg.MaxBodyInFlight, cfg.MaxBodyBytes)
+	var gw *gateway.Gateway
+	var prof *okapi.Profile
+	var err error
+	if cfg.Gateway != nil {
+		if gw, err = gateway.New(ctx, *cfg.Gateway); err != nil {
+			return nil, err
+		}
+		if prof, err = gateway.Profile(gw.Major()); err != nil {
+			return nil, err
+		}
+		cfg.Version = prof.Version
+	} else if prof, err = okapi.ProfileFor(cfg.Version); err != nil {
+		return nil, err
+	}
+	if cfg.JSON2Only && !prof.JSON2 {
 		err = fmt.Errorf("only JSON-2 was asked for, and Odoo %d has no JSON-2 (19 and later)", cfg.Version)
 	}
 	if err != nil {
@@ -147,7 +187,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if opened.AdminPassword != "" && cfg.OnAdminPassword != nil {
 		cfg.OnAdminPassword("admin", opened.AdminPassword)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, Profile: prof, Store: opened.Store, Metrics: NewMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Log, Profile: prof, Store: opened.Store, Metrics: NewMetrics(), Gateway: gw, Hasher: hasher}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	var wake chan struct{}
@@ -173,15 +213,26 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Models = model.NewRegistry(prof, opened.Store.DB(), s.Auth)
 	clientIP := ClientIP(cfg.TrustedProxies)
+	s.secure = SecureRequest(cfg.TLSCert != "" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), cfg.TrustedProxies)
 	s.Web, err = web.New(web.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
-		Secure: cfg.TLSCert != "", ClientIP: clientIP, Now: cfg.Now})
+		SecureRequest: s.secure, ClientIP: clientIP, Now: cfg.Now})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
-		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB,
-		JSON2Only: cfg.JSON2Only})
+	checker := policy.New(cfg.Now)
+	var exec rpc.Executor
+	if gw != nil {
+		sealer, err := gateway.NewSealer(hasher)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		gw.Bind(s.Auth, opened.Store, sealer, checker)
+		exec = gw
+	}
+	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
+		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB, JSON2Only: cfg.JSON2Only})
 	s.handler = s.routes()
 	return s, nil
 }
@@ -205,9 +256,22 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("/debug/pprof/trace", admin(http.HandlerFunc(pprof.Trace)))
 	}
 	var h http.Handler = mux
+	if s.Gateway != nil {
+		// The add-ins' and the web client's session routes go to the
+		// upstream unchanged (they have their own authentication).
+		proxy := s.Gateway.Proxy()
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if gateway.Proxied(r.URL.Path) {
+				proxy.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+	}
 	h = s.Metrics.Middleware(h)
-	h = securityHeaders(h, s.cfg.TLSCert != "")
+	h = securityHeaders(h, s.secure)
 	h = limitBody(h, s.cfg.MaxBodyBytes)
+	h = budgetBodies(h, newBodyBudget(s.cfg.MaxBodyInFlight), s.cfg.MaxBodyBytes)
 	h = recoverPanics(h, s.log)
 	h = logRequests(h, s.log)
 	return h

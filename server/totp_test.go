@@ -288,7 +288,7 @@ func testTOTP(t *testing.T, dialect string, version int) {
 	} {
 		st, to, page := e.codeStep(b2, c.code, false)
 		if st != http.StatusOK || !strings.Contains(page, html.EscapeString(c.msg)) {
-			t.Fatalf("code %s: %d → %s; want the form again with %q", c.code, st, to, c.msg)
+			t.Fatalf("code %s: %d → %s; want the form again with %q\n%s", c.code, st, to, c.msg, page)
 		}
 	}
 	e.clock.Advance(totp.Period)

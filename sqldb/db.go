@@ -39,6 +39,36 @@ type Dialect interface {
 	// last ascending, first descending, unless nulls says "FIRST"/"LAST".
 	// Written so that an index can serve it.
 	OrderTerm(expr string, desc bool, nulls string, notNull bool) string
+	// InOne returns a condition that expr is one of vals, passed as the
+	// single parameter it also returns, or false when vals cannot be
+	// (values of mixed or unusual types). See In.
+	InOne(expr string, vals []any) (string, any, bool)
+}
+
+// inlineIn is the longest list In writes with one placeholder per value
+// (short lists plan best that way); longer ones go as one parameter.
+const inlineIn = 100
+
+// In returns "expr IN (…)" for vals and the arguments that go with it: one
+// placeholder per value for a short list; for a long one, the whole list as
+// a single parameter (Dialect.InOne), so that no list meets the databases'
+// limits on parameters (SQLite 32,766, PostgreSQL 65,535) and a long list
+// is one query shape whatever its length.
+func In(d Dialect, expr string, vals []any) (string, []any) {
+	if len(vals) > inlineIn {
+		if cond, arg, ok := d.InOne(expr, vals); ok {
+			return cond, []any{arg}
+		}
+	}
+	return expr + " IN (" + Placeholders(len(vals)) + ")", vals
+}
+
+// Placeholders returns n comma-separated "?".
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
 }
 
 // DB is an open database: a pool of readers and the writer pool. On SQLite
@@ -50,6 +80,14 @@ type DB struct {
 	Dialect Dialect
 	// OnClose runs after the pools are closed (listeners, lock files).
 	OnClose func() error
+	// DriverCountsTrips says the driver reports round trips to Trip (see
+	// RoundTrips); otherwise DB counts the calls it makes.
+	DriverCountsTrips bool
+	// DriverCachesStatements says the driver prepares each statement once
+	// per connection on its own (pgx does, keyed by the SQL text, in a
+	// bounded cache); DB then leaves preparation to it instead of preparing
+	// a second copy through database/sql.
+	DriverCachesStatements bool
 
 	rebind bool // "?" → "$n"
 	qcache sync.Map
@@ -131,8 +169,12 @@ func (db *DB) Q(query string) string {
 
 // stmt returns a prepared statement for query on pool, preparing it once.
 // database/sql re-prepares it per connection as needed. It returns nil for
-// a query not to be cached, which the caller runs unprepared.
+// a query not to be cached, or when the driver caches statements itself;
+// the caller then runs the query text.
 func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	if db.DriverCachesStatements {
+		return nil, nil
+	}
 	k := stmtKey{pool, query}
 	if s, ok := db.scache.Load(k); ok {
 		return s.(*sql.Stmt), nil
@@ -140,6 +182,7 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 	if len(query) > maxCachedQuery || db.ns.Load() >= maxCachedStmts {
 		return nil, nil
 	}
+	db.trip(ctx)
 	s, err := pool.PrepareContext(ctx, db.Q(query))
 	if err != nil {
 		return nil, err
@@ -154,6 +197,7 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 
 // QueryRow runs a one-row read on the reader pool with a cached statement.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	db.trip(ctx)
 	s, err := db.stmt(ctx, db.R, query)
 	if err != nil || s == nil {
 		// sql.Row carries no error of its own; run unprepared so the
@@ -165,6 +209,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // Query runs a read on the reader pool with a cached statement.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.trip(ctx)
 	s, err := db.stmt(ctx, db.R, query)
 	if err != nil {
 		return nil, err
@@ -185,16 +230,19 @@ type Tx struct {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.db.trip(ctx)
 	return t.tx.ExecContext(ctx, t.db.Q(query), args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.db.trip(ctx)
 	return t.tx.QueryContext(ctx, t.db.Q(query), args...)
 }
 
 // QueryRow runs a one-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	t.db.trip(ctx)
 	return t.tx.QueryRowContext(ctx, t.db.Q(query), args...)
 }
 
@@ -216,10 +264,30 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.R, &sql.TxOptions{ReadOnly: db.Dialect.Name() == "postgres"}, fn)
 }
 
+// Exec runs one writing statement on the writer pool as a transaction of
+// its own (autocommit): one round trip, where BEGIN, the statement and
+// COMMIT would be three. Lock timeouts are retried as Write's are.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.retry(ctx, func() error {
+		db.trip(ctx)
+		var err error
+		res, err = db.W.ExecContext(ctx, db.Q(query), args...)
+		return err
+	})
+	return res, err
+}
+
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	return db.retry(ctx, func() error { return db.try(ctx, pool, opts, fn) })
+}
+
+// retry runs fn until it succeeds, fails for another reason than a lock
+// timeout, or has been tried five times.
+func (db *DB) retry(ctx context.Context, fn func() error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = db.try(ctx, pool, opts, fn)
+		err = fn()
 		if err == nil || !db.Dialect.IsBusy(err) {
 			return err
 		}
@@ -233,6 +301,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 }
 
 func (db *DB) try(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	db.trip(ctx) // BEGIN; COMMIT or ROLLBACK is counted below
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
@@ -244,6 +313,7 @@ func (db *DB) try(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 			panic(p)
 		}
 	}()
+	db.trip(ctx)
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err

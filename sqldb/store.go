@@ -309,10 +309,10 @@ func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) 
 	var rows *sql.Rows
 	var err error
 	if now.IsZero() {
-		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date, `+policyColumns+`
 			FROM res_users_apikeys WHERE key_index = ?`, index)
 	} else {
-		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date
+		rows, err = s.db.Query(ctx, `SELECT id, user_id, COALESCE(scope, ''), key_hash, expiration_date, `+policyColumns+`
 			FROM res_users_apikeys WHERE key_index = ? AND (expiration_date IS NULL OR expiration_date >= ?)`,
 			index, FormatTime(now))
 	}
@@ -324,10 +324,11 @@ func (s *Store) KeyCandidates(ctx context.Context, index string, now time.Time) 
 	for rows.Next() {
 		var c okapi.KeyCandidate
 		var exp NullTime
-		if err := rows.Scan(&c.ID, &c.UserID, &c.Scope, &c.Hash, &exp); err != nil {
+		var pc policyCols
+		if err := rows.Scan(&c.ID, &c.UserID, &c.Scope, &c.Hash, &exp, &pc.models, &pc.nets, &pc.rate, &pc.burst); err != nil {
 			return nil, err
 		}
-		c.Expiration = exp.Time
+		c.Expiration, c.Policy = exp.Time, pc.policy()
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -361,30 +362,58 @@ func InsertKey(ctx context.Context, tx *Tx, k *okapi.Key, hash string) error {
 	if k.Scope != "" {
 		scope = k.Scope
 	}
-	return tx.QueryRow(ctx, `INSERT INTO res_users_apikeys (name, user_id, scope, key_index, key_hash, create_date, expiration_date)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		k.Name, k.UserID, scope, k.Index, hash, FormatTime(k.CreateDate), FormatTime(k.ExpirationDate)).Scan(&k.ID)
+	var models, nets, rate, burst any
+	if p := k.Policy; !p.Empty() {
+		if len(p.Models) > 0 {
+			models = p.ModelsText()
+		}
+		if len(p.Nets) > 0 {
+			nets = p.NetsText()
+		}
+		if p.Rate > 0 {
+			rate, burst = p.Rate, int64(p.Burst)
+		}
+	}
+	return tx.QueryRow(ctx, `INSERT INTO res_users_apikeys (name, user_id, scope, key_index, key_hash, create_date, expiration_date,
+		policy_models, policy_nets, policy_rate, policy_burst)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		k.Name, k.UserID, scope, k.Index, hash, FormatTime(k.CreateDate), FormatTime(k.ExpirationDate),
+		models, nets, rate, burst).Scan(&k.ID)
+}
+
+// policyColumns are a key's policy columns, read into policyCols.
+const policyColumns = `COALESCE(policy_models, ''), COALESCE(policy_nets, ''), COALESCE(policy_rate, 0), COALESCE(policy_burst, 0)`
+
+type policyCols struct {
+	models, nets string
+	rate         float64
+	burst        int
+}
+
+func (c policyCols) policy() *okapi.Policy {
+	return okapi.PolicyFromText(c.models, c.nets, c.rate, c.burst)
 }
 
 // RehashKey implements okapi.KeyStore. It changes nothing if the hash was
 // replaced meanwhile.
 func (s *Store) RehashKey(ctx context.Context, id int64, oldHash, newHash string) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET key_hash = ? WHERE id = ? AND key_hash = ?`, newHash, id, oldHash)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `UPDATE res_users_apikeys SET key_hash = ? WHERE id = ? AND key_hash = ?`, newHash, id, oldHash)
+	return err
 }
 
-const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, '')`
+const keyColumns = `k.id, k.user_id, k.name, COALESCE(k.scope, ''), k.key_index, k.create_date, k.expiration_date, k.last_used, COALESCE(k.last_used_ip, ''), u.login, COALESCE(p.name, ''),
+	COALESCE(k.policy_models, ''), COALESCE(k.policy_nets, ''), COALESCE(k.policy_rate, 0), COALESCE(k.policy_burst, 0)`
 const keyFrom = ` FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id JOIN res_partner p ON p.id = u.partner_id`
 
 func scanKey(row interface{ Scan(...any) error }) (*okapi.Key, error) {
 	var k okapi.Key
 	var created, exp, used NullTime
-	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &k.Scope, &k.Index, &created, &exp, &used, &k.LastUsedIP, &k.Login, &k.UserName); err != nil {
+	var pc policyCols
+	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &k.Scope, &k.Index, &created, &exp, &used, &k.LastUsedIP, &k.Login, &k.UserName,
+		&pc.models, &pc.nets, &pc.rate, &pc.burst); err != nil {
 		return nil, err
 	}
-	k.CreateDate, k.ExpirationDate, k.LastUsed = created.Time, exp.Time, used.Time
+	k.CreateDate, k.ExpirationDate, k.LastUsed, k.Policy = created.Time, exp.Time, used.Time, pc.policy()
 	return &k, nil
 }
 
@@ -762,11 +791,9 @@ func (s *Store) SetMetaOnce(ctx context.Context, key, value string) (string, err
 
 // CreateSession implements okapi.SessionStore.
 func (s *Store) CreateSession(ctx context.Context, se *okapi.Session) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
+	return err
 }
 
 // SessionByID implements okapi.SessionStore.
@@ -784,11 +811,9 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*okapi.Session, err
 
 // UpdateSession implements okapi.SessionStore.
 func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
-			se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
+		se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
+	return err
 }
 
 // ClaimForm implements okapi.SessionStore: one conditional UPDATE, so two
@@ -808,10 +833,8 @@ func (s *Store) ClaimForm(ctx context.Context, id, form string) (bool, error) {
 
 // DeleteSession implements okapi.SessionStore.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
-		return err
-	})
+	_, err := s.db.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
+	return err
 }
 
 // DeleteUserSessions implements okapi.SessionStore.
@@ -912,6 +935,17 @@ func (s *Store) Failures(ctx context.Context, key string) (int, time.Time, error
 		return 0, time.Time{}, nil
 	}
 	return count, last.Time, err
+}
+
+// PruneFailures implements okapi.FailureStore.
+func (s *Store) PruneFailures(ctx context.Context, before, known time.Time) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key NOT LIKE 'known:%'`, FormatTime(before)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key LIKE 'known:%'`, FormatTime(known))
+		return err
+	})
 }
 
 // ClearFailures implements okapi.FailureStore.

@@ -10,13 +10,16 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -88,6 +91,33 @@ func (Dialect) OrderTerm(expr string, desc bool, nulls string, notNull bool) str
 	return "(" + expr + " IS NULL) DESC, " + expr + dir
 }
 
+// InOne implements sqldb.Dialect: the list as a JSON array, read back by
+// json_each. Integers, floats, booleans (1 and 0, as SQLite stores them) and
+// valid UTF-8 strings go through JSON unchanged; anything else does not
+// take this form.
+func (Dialect) InOne(expr string, vals []any) (string, any, bool) {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64, bool:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return "", nil, false
+			}
+		case string:
+			if !utf8.ValidString(x) {
+				return "", nil, false
+			}
+		default:
+			return "", nil, false
+		}
+	}
+	b, err := json.Marshal(vals)
+	if err != nil {
+		return "", nil, false
+	}
+	return expr + " IN (SELECT value FROM json_each(?))", string(b), true
+}
+
 // Options tune the database.
 type Options struct {
 	// Synchronous is SQLite's synchronous pragma: NORMAL (default) survives
@@ -106,8 +136,44 @@ func Open(ctx context.Context, dir string, opt Options) (*sqldb.DB, error) {
 	return OpenFile(ctx, filepath.Join(dir, FileName), opt)
 }
 
+// fileMode is the mode of the database and its -wal and -shm files: they
+// hold password hashes, so only the owner may read them, whatever the
+// folder's mode or the umask.
+const fileMode = 0o600
+
+// restrict creates the database file with fileMode if it does not exist
+// (SQLite would create it 0644 less the umask, and gives its -wal and -shm
+// files the database's mode), and takes group and other rights away from
+// the database and its -wal and -shm files when they have any (a file made
+// by an older version, or copied in).
+func restrict(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fileMode); err != nil {
+				return fmt.Errorf("making %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // OpenFile opens the database file at path and applies the migrations.
 func OpenFile(ctx context.Context, path string, opt Options) (*sqldb.DB, error) {
+	if err := restrict(path); err != nil {
+		return nil, err
+	}
 	if opt.Synchronous == "" {
 		opt.Synchronous = "NORMAL"
 	}

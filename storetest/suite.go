@@ -27,6 +27,7 @@ func Run(t *testing.T, dialect string) {
 		{"Users", testUsers},
 		{"Keys", testKeys},
 		{"Triggers", testTriggers},
+		{"RightsTriggers", testRightsTriggers},
 		{"ExpiredCleanup", testExpiredCleanup},
 		{"ParamsSessionsFailures", testParamsSessionsFailures},
 		{"AuthKeys", testAuthKeys},
@@ -321,6 +322,46 @@ func testTriggers(t *testing.T, st *sqldb.Store) {
 	}
 }
 
+// testRightsTriggers: what record rules and access rights read of a user —
+// the user's contact and company, and the groups each group implies — is in
+// the change feed too, whoever changes it, so every node's cached users stay
+// true.
+func testRightsTriggers(t *testing.T, st *sqldb.Store) {
+	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
+	seq0, err := st.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.DB().Write(ctx, func(tx *sqldb.Tx) error {
+		var other int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM res_partner WHERE id <> ? ORDER BY id LIMIT 1`, alice.PartnerID).Scan(&other); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE res_users SET partner_id = ? WHERE id = ?`, other, alice.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE res_users SET company_id = NULL WHERE id = ?`, alice.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO res_groups_implied_rel (gid, hid) VALUES (?, ?)`, okapi.GroupPortal, okapi.GroupPartnerManager)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.EventsSince(ctx, seq0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s:%d", e.Kind, e.UserID))
+	}
+	if want := fmt.Sprintf("[user:%[1]d user:%[1]d groups:0]", alice.ID); fmt.Sprint(kinds) != want {
+		t.Fatalf("events = %v, want %s", kinds, want)
+	}
+}
+
 func testExpiredCleanup(t *testing.T, st *sqldb.Store) {
 	h := testHasher(t)
 	alice := mustUser(t, st, "alice", okapi.KindInternal, false)
@@ -438,6 +479,26 @@ func testParamsSessionsFailures(t *testing.T, st *sqldb.Store) {
 	st.ClearFailures(ctx, "ip:1.2.3.4")
 	if n, _, _ := st.Failures(ctx, "ip:1.2.3.4"); n != 0 {
 		t.Fatalf("cleared failures = %d", n)
+	}
+	// Pruning: counts idle since before the first time go, known addresses
+	// only when idle since before the second.
+	if _, err := st.AddFailures(ctx, map[string]int{"known:ab": 1}, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PruneFailures(ctx, now.Add(time.Second), now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.Failures(ctx, "login:alice"); n != 0 {
+		t.Errorf("an idle count survived pruning: %d", n)
+	}
+	if n, _, _ := st.Failures(ctx, "known:ab"); n != 1 {
+		t.Errorf("a recent known address was pruned: %d", n)
+	}
+	if err := st.PruneFailures(ctx, now, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.Failures(ctx, "known:ab"); n != 0 {
+		t.Errorf("an old known address survived pruning: %d", n)
 	}
 }
 

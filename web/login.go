@@ -64,7 +64,7 @@ func (h *Handler) loginToken(rq *request) string {
 		// Keep the token of a form open in another tab valid.
 		token = c.Value
 	}
-	http.SetCookie(rq.w, h.cookie(loginCookie, token, h.paths.Login, 12*time.Hour))
+	http.SetCookie(rq.w, h.cookie(rq.r, loginCookie, token, h.paths.Login, 12*time.Hour))
 	return token
 }
 

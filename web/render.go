@@ -176,7 +176,7 @@ func (h *Handler) fail(rq *request, err error) {
 		status, msg = statusOf(e.Code), e.Message
 	}
 	if status == http.StatusInternalServerError {
-		h.cfg.Log.Error("web page failed", "method", rq.r.Method, "path", rq.r.URL.Path, "err", err)
+		h.cfg.Log.Error("web page failed", "method", rq.r.Method, "path", okapi.CapIdent(rq.r.URL.Path), "err", err)
 		msg = "Internal server error"
 	}
 	pg := MessagePage{Page: h.page(rq, http.StatusText(status)), Status: status,

@@ -47,8 +47,9 @@ func sessionID(cookie string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (h *Handler) cookie(name, value, path string, maxAge time.Duration) *http.Cookie {
-	c := &http.Cookie{Name: name, Value: value, Path: path, HttpOnly: true, Secure: h.cfg.Secure,
+func (h *Handler) cookie(r *http.Request, name, value, path string, maxAge time.Duration) *http.Cookie {
+	secure := h.cfg.Secure || (h.cfg.SecureRequest != nil && h.cfg.SecureRequest(r))
+	c := &http.Cookie{Name: name, Value: value, Path: path, HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode}
 	if maxAge > 0 {
 		c.MaxAge = int(maxAge / time.Second)
@@ -75,7 +76,7 @@ func (h *Handler) StartSession(w http.ResponseWriter, r *http.Request, u *okapi.
 	if err := h.store.CreateSession(r.Context(), s); err != nil {
 		return nil, err
 	}
-	http.SetCookie(w, h.cookie(cookieName, value, "/", sessionIdle))
+	http.SetCookie(w, h.cookie(r, cookieName, value, "/", sessionIdle))
 	return s, nil
 }
 
@@ -119,7 +120,7 @@ func (h *Handler) EndSession(w http.ResponseWriter, r *http.Request) {
 			h.cfg.Log.Warn("deleting a web session failed", "err", err)
 		}
 	}
-	http.SetCookie(w, h.cookie(cookieName, "", "/", 0))
+	http.SetCookie(w, h.cookie(r, cookieName, "", "/", 0))
 }
 
 // RequireAdmin lets only logged-in administrators through to next. Anyone

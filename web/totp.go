@@ -327,7 +327,7 @@ func (h *Handler) totpStep(rq *request, u *okapi.User, redirect string) (bool, e
 	if c, err := rq.r.Cookie(deviceCookie); err == nil && h.auth.DeviceTrusted(rq.ctx(), u, c.Value) {
 		return true, h.finishLogin(rq, u, redirect)
 	}
-	http.SetCookie(rq.w, h.cookie(pendingCookie, h.auth.PendingLogin(u), "/web/login", 10*time.Minute))
+	http.SetCookie(rq.w, h.cookie(rq.r, pendingCookie, h.auth.PendingLogin(u), "/web/login", 10*time.Minute))
 	to := "/web/login/totp"
 	if redirect != "" {
 		to += "?redirect=" + url.QueryEscape(redirect)
@@ -340,8 +340,8 @@ func (h *Handler) finishLogin(rq *request, u *okapi.User, redirect string) error
 	if _, err := h.StartSession(rq.w, rq.r, u); err != nil {
 		return err
 	}
-	http.SetCookie(rq.w, h.cookie(loginCookie, "", h.paths.Login, 0))
-	http.SetCookie(rq.w, h.cookie(pendingCookie, "", "/web/login", 0))
+	http.SetCookie(rq.w, h.cookie(rq.r, loginCookie, "", h.paths.Login, 0))
+	http.SetCookie(rq.w, h.cookie(rq.r, pendingCookie, "", "/web/login", 0))
 	if redirect != "" {
 		return rq.redirect(redirect)
 	}
@@ -396,7 +396,7 @@ func (h *Handler) handleTOTPLogin(rq *request) error {
 		if err != nil {
 			return err
 		}
-		c := h.cookie(deviceCookie, secret, "/", auth.DeviceAge)
+		c := h.cookie(rq.r, deviceCookie, secret, "/", auth.DeviceAge)
 		http.SetCookie(rq.w, c)
 	}
 	h.cfg.Log.Info("Login successful", "login", u.Login, "ip", ip, "second_factor", "totp")
@@ -427,6 +427,6 @@ func deviceName(r *http.Request) string {
 // handleTOTPCancel is the step's "Cancel": back to the login form, the
 // password forgotten.
 func (h *Handler) handleTOTPCancel(rq *request) error {
-	http.SetCookie(rq.w, h.cookie(pendingCookie, "", "/web/login", 0))
+	http.SetCookie(rq.w, h.cookie(rq.r, pendingCookie, "", "/web/login", 0))
 	return rq.redirect(h.paths.Login)
 }

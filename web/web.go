@@ -42,6 +42,9 @@ type Config struct {
 	Log     *slog.Logger
 	// Secure: served over TLS, so cookies get the Secure flag.
 	Secure bool
+	// SecureRequest, when set, tells per request whether it came over
+	// HTTPS (a TLS-terminating proxy in front): then cookies get Secure.
+	SecureRequest func(*http.Request) bool
 	// ClientIP gives the client's address as seen through trusted proxies.
 	ClientIP func(*http.Request) string
 	Now      func() time.Time

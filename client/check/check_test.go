@@ -157,8 +157,10 @@ func startOkapi(t *testing.T, version int, cooldown auth.Cooldown) (*server.Serv
 	return srv, key, u.ID
 }
 
-// TestRunAgainstOkapi runs the whole checker in process: a cooldown, which
-// the command-line tests leave off, ends with its own class.
+// TestRunAgainstOkapi runs the whole checker in process, with a cooldown
+// after two failures: Okapi checks keys whatever the cooldown, so repeated
+// wrong keys are still told apart from a cooldown (the key is unknown, not
+// rate-limited), and the right key works at once after them.
 func TestRunAgainstOkapi(t *testing.T) {
 	ctx := context.Background()
 	srv, key, uid := startOkapi(t, 16, auth.Cooldown{After: 2, Duration: time.Minute})
@@ -166,13 +168,17 @@ func TestRunAgainstOkapi(t *testing.T) {
 	if rep := Run(ctx, cfg); !rep.OK() || rep.UID != uid || !rep.Server.Okapi || rep.Server.OdooVersion != 16 {
 		t.Fatalf("good key: %+v", rep.Failed())
 	}
-	cfg.Key = strings.Repeat("0", 40)
+	wrong := cfg
+	wrong.Key = strings.Repeat("0", 40)
 	var rep *Report
 	for range 4 {
-		rep = Run(ctx, cfg)
+		rep = Run(ctx, wrong)
 	}
-	if rep.Class() != ClassRateLimited {
+	if rep.Class() != ClassRefused {
 		t.Fatalf("after repeated failures: %s %+v", rep.Class(), rep.Failed())
+	}
+	if rep := Run(ctx, cfg); !rep.OK() || rep.UID != uid {
+		t.Fatalf("the good key after repeated failures: %s %+v", rep.Class(), rep.Failed())
 	}
 }
 

@@ -25,13 +25,22 @@ func (r *runner) checkVersion(ctx context.Context) {
 	r.rep.Server.KeyPath = r.profile.Path()
 
 	tctx, cancel := r.timeout(ctx)
-	_, err := r.newClient(client.XMLRPC, "").OkapiInfo(tctx)
+	info, err := r.newClient(client.XMLRPC, "").OkapiInfo(tctx)
 	cancel()
 	r.rep.Server.Okapi = err == nil
 
 	summary := "Odoo " + v.ServerVersion
 	if r.rep.Server.Okapi {
 		summary = "Okapi, playing Odoo " + v.ServerVersion
+	}
+	if r.rep.Server.Okapi && info.Gateway {
+		// The gateway and its upstream: each must work.
+		summary = "Okapi gateway in front of Odoo " + v.ServerVersion + " at " + info.Upstream
+		if info.UpstreamError != "" {
+			r.set(StepVersion, Fail, ClassURL, "Okapi gateway: it works, but its upstream does not answer",
+				[]string{info.UpstreamError}, []string{"Ask the gateway's administrator: the upstream Odoo at " + info.Upstream + " is down or unreachable from the gateway"})
+			return
+		}
 	}
 	status := OK
 	details := []string{"API keys are created at: " + r.profile.Path()}

@@ -220,13 +220,20 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"serve", "--odoo-version", "13", "--data", data}, 2, "unsupported Odoo version 13"},
 		{[]string{"user", "frobnicate"}, 2, `unknown command "frobnicate" for "okapi user"`},
 		{[]string{"key", "list", "--bogus"}, 2, "unknown flag"},
+		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--models", "Res Partner"}, 2, "is not a model name"},
+		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--allow-ip", "10.0.0.0/33"}, 2, "is not an address or a CIDR"},
+		{[]string{"key", "create", "--data", data, "--login", "carol", "--name", "x", "--rate", "20"}, 2, "rate \"20\": want calls per second"},
+		{[]string{"gateway", "--data", data}, 2, "--upstream and --upstream-db are required"},
+		{[]string{"gateway", "--data", data, "--upstream", "http://127.0.0.1:1", "--upstream-db", "prod"}, 1, "is unreachable: connection refused"},
+		{[]string{"upstream", "link", "--data", data, "--login", "carol"}, 2, "give the upstream user's Odoo API key on stdin"},
+		{[]string{"upstream", "unlink", "--data", data, "--login", "carol"}, 1, "carol has no upstream link"},
 	} {
 		_, errs, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.msg) || (tc.code != 0 && strings.Count(strings.TrimSpace(errs), "\n") > 0) {
 			t.Errorf("okapi %s: exit %d, stderr %q; want exit %d and one line with %q", strings.Join(tc.args, " "), code, errs, tc.code, tc.msg)
 		}
 	}
-	for _, sub := range [][]string{{}, {"serve"}, {"user", "create"}, {"key", "create"}, {"key", "list"}, {"key", "revoke"}, {"bench"}} {
+	for _, sub := range [][]string{{}, {"serve"}, {"user", "create"}, {"key", "create"}, {"key", "list"}, {"key", "revoke"}, {"bench"}, {"gateway"}, {"upstream", "link"}, {"upstream", "list"}, {"upstream", "unlink"}} {
 		out, _, code := runCLI(t, "", append(sub, "--help")...)
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("okapi %s --help: exit %d, %q", strings.Join(sub, " "), code, out)
@@ -270,7 +277,7 @@ for method, args in (("create", [{"name": "x"}]), ("write", [[1], {"name": "x"}]
 		}
 		got := string(out)
 		for _, want := range []string{"uid 3\n", "may create False\n",
-			"create fault 4 This API key is read-only: it may read 'Contact' (res.partner) records, not change them.\n",
+			"create fault 4 This API key is read-only: it may call methods that read (search, read, search_read, fields_get…), not create on res.partner. (rule: read-only)\n",
 			"write fault 4 This API key is read-only", "unlink fault 4 This API key is read-only"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("python printed:\n%s\nwant %q", got, want)

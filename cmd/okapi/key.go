@@ -12,6 +12,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/policy"
 )
 
 func newKeyCmd() *cobra.Command {
@@ -32,6 +33,7 @@ var durations = map[string]int{"1d": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 1
 func newKeyCreateCmd() *cobra.Command {
 	var sf storeFlags
 	var login, name, scope, duration, expires string
+	var models, allowIP, rate string
 	var readOnly bool
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -51,10 +53,19 @@ on stderr, since --name then no longer picks one key (use --id).
 --read-only makes a key for the external API that may read (search, read,
 search_read, fields_get…) and never create, change or delete: scope "rpc.read".
 Odoo has no such key (its keys carry all the access of their user); a call that
-writes gets an access error naming the key as read-only.`,
+writes gets an access error naming the key as read-only.
+
+A key may be limited further, on okapi serve and okapi gateway alike:
+--models (the models it may call), --allow-ip (the addresses or CIDRs it may
+be used from) and --rate (calls per second or minute, with an optional burst:
+20/s, 600/m, 5/s:10). A refused call is an access error naming the rule; an
+exceeded rate is HTTP 429 with Retry-After. Each server node counts the rate
+on its own.`,
 		Example: `  okapi key create --login alice --name "Outlook add-in" > alice.key
   okapi key create --login alice --name "nightly sync" --duration 90d
   okapi key create --login alice --name "Power BI" --read-only > powerbi.key
+  okapi key create --login alice --name "Power BI" --read-only \
+      --models res.partner,crm.lead --allow-ip 10.0.0.0/8 --rate 20/s --duration 90d > powerbi.key
   okapi key create --login bot --name plugin --scope odoo.plugin.outlook --expires 2027-01-31T00:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,8 +78,11 @@ writes gets an access error naming the key as read-only.`,
 				}
 				scope = okapi.ScopeRPCRead
 			}
-			req := auth.KeyRequest{Name: name, Scope: scope}
-			var err error
+			pol, err := policy.Parse(models, allowIP, rate)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			req := auth.KeyRequest{Name: name, Scope: scope, Policy: pol}
 			if req.Days, req.Expires, _, err = expiryFlags(duration, expires); err != nil {
 				return err
 			}
@@ -109,6 +123,9 @@ writes gets an access error naming the key as read-only.`,
 	f.BoolVar(&readOnly, "read-only", false, "a key for the external API that may read and never write (scope \"rpc.read\")")
 	f.StringVar(&duration, "duration", "", "1d, 7d, 30d, 90d, 180d, 365d or persistent (Odoo 18+; without it or --expires: persistent)")
 	f.StringVar(&expires, "expires", "", "expiration time, RFC 3339 (Odoo 18+)")
+	f.StringVar(&models, "models", "", "the models the key may call, comma-separated (default: any)")
+	f.StringVar(&allowIP, "allow-ip", "", "the addresses or CIDRs the key may be used from, comma-separated (default: anywhere)")
+	f.StringVar(&rate, "rate", "", "calls the key may make: 20/s, 600/m, 5/s:10 (burst 10) (default: unlimited)")
 	return cmd
 }
 
@@ -183,17 +200,26 @@ deletes it at its next hourly clean-up.`,
 					LastUsed string `json:"last_used,omitempty"`
 					LastIP   string `json:"last_used_ip,omitempty"`
 					Expired  bool   `json:"expired,omitempty"`
+					Models   string `json:"models,omitempty"`
+					AllowIP  string `json:"allow_ip,omitempty"`
+					Rate     string `json:"rate,omitempty"`
 				}
 				rows := []row{}
 				for _, k := range keys {
-					rows = append(rows, row{k.ID, k.Index, k.Name, k.Login, k.Scope, stamp(k.CreateDate), stampOr(k.ExpirationDate, ""), stampOr(k.LastUsed, ""), k.LastUsedIP, expired(k, now)})
+					r := row{ID: k.ID, Index: k.Index, Name: k.Name, Login: k.Login, Scope: k.Scope, Created: stamp(k.CreateDate),
+						Expires: stampOr(k.ExpirationDate, ""), LastUsed: stampOr(k.LastUsed, ""), LastIP: k.LastUsedIP,
+						Expired: expired(k, now)}
+					if p := k.Policy; p != nil {
+						r.Models, r.AllowIP, r.Rate = p.ModelsText(), p.NetsText(), p.RateText()
+					}
+					rows = append(rows, r)
 				}
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rows)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tINDEX\tNAME\tUSER\tSCOPE\tCREATED\tEXPIRES\tLAST USED")
+			fmt.Fprintln(tw, "ID\tINDEX\tNAME\tUSER\tSCOPE\tPOLICY\tCREATED\tEXPIRES\tLAST USED")
 			for _, k := range keys {
 				last := stampOr(k.LastUsed, "never")
 				if k.LastUsedIP != "" {
@@ -205,7 +231,8 @@ deletes it at its next hourly clean-up.`,
 					// clean-up (hourly), as Odoo's daily one does.
 					expires += " EXPIRED"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Index, k.Name, k.Login, dash(k.Scope), stamp(k.CreateDate), expires, last)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Index, k.Name, k.Login, dash(k.Scope), dash(k.Policy.String()),
+					stamp(k.CreateDate), expires, last)
 			}
 			return tw.Flush()
 		},

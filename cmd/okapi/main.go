@@ -134,7 +134,7 @@ database with "okapi backup"; export the audit log with "okapi audit export".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newUserCmd(), newKeyCmd(), newBenchCmd(), newCeilingCmd())
+	root.AddCommand(newServeCmd(), newGatewayCmd(), newUpstreamCmd(), newUserCmd(), newKeyCmd(), newBenchCmd(), newCeilingCmd())
 	for _, extra := range extraCommands {
 		root.AddCommand(extra())
 	}

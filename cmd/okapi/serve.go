@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -15,18 +16,24 @@ import (
 	"github.com/okapi-erp/okapi/server"
 )
 
+// serveOpts are the flags okapi serve and okapi gateway share: one server,
+// whoever executes the model calls.
+type serveOpts struct {
+	sf            storeFlags
+	cfg           server.Config
+	proxies       []string
+	cooldownAfter int
+	cooldownFor   time.Duration
+	perLogin      bool
+	logLevel      string
+	logFormat     string
+	maxBody       int64
+}
+
 func newServeCmd() *cobra.Command {
 	var (
-		sf            storeFlags
-		cfg           server.Config
-		proxies       []string
-		cooldownAfter int
-		cooldownFor   time.Duration
-		perLogin      bool
-		logLevel      string
-		logFormat     string
-		maxBody       int64
-		rpcs          string
+		o    serveOpts
+		rpcs string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,82 +53,103 @@ the same secret.key file, or $OKAPI_SECRET).`,
   okapi serve --odoo-version 19 --rpc json2    # an Odoo without XML-RPC and JSON-RPC`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			level := slog.LevelInfo
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return usagef("--log-level: %v", err)
-			}
-			if logFormat != "text" && logFormat != "json" {
-				return usagef("--log-format must be text or json, not %q", logFormat)
-			}
-			opts := &slog.HandlerOptions{Level: level}
-			var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), opts)
-			if logFormat == "json" {
-				h = slog.NewJSONHandler(cmd.ErrOrStderr(), opts)
-			}
-			cfg.Log = slog.New(h)
-			for _, p := range proxies {
-				pre, err := parsePrefix(p)
-				if err != nil {
-					return usagef("--trusted-proxy %s: %v", p, err)
-				}
-				cfg.TrustedProxies = append(cfg.TrustedProxies, pre)
-			}
-			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
-				return usagef("--tls-cert and --tls-key go together")
-			}
-			switch strings.ToUpper(cfg.Synchronous) {
-			case "NORMAL", "FULL":
-				cfg.Synchronous = strings.ToUpper(cfg.Synchronous)
-			default:
-				return usagef("--sqlite-synchronous must be NORMAL or FULL, not %q", cfg.Synchronous)
-			}
-			switch rpcs {
-			case "all":
-			case "json2":
-				cfg.JSON2Only = true
-			default:
+			// Checked before the configuration, which makes the data folder.
+			if rpcs != "all" && rpcs != "json2" {
 				return usagef("--rpc must be \"all\" or \"json2\", not %q", rpcs)
 			}
-			cfg.DataDir, cfg.DBURL, cfg.Version = sf.data, sf.db, sf.version
-			// The data folder holds the SQLite database, and the server
-			// secret unless $OKAPI_SECRET gives it.
-			if sf.db == "" || sf.db == "sqlite" || os.Getenv("OKAPI_SECRET") == "" {
-				if err := makeDataDir(sf.data); err != nil {
-					return err
-				}
+			cfg, err := o.config(cmd)
+			if err != nil {
+				return err
 			}
-			if cfg.Version == 0 {
-				cfg.Version = 19
-			}
-			cfg.MaxBodyBytes = maxBody
-			cfg.Cooldown = &auth.Cooldown{After: cooldownAfter, Duration: cooldownFor, PerLogin: perLogin}
-			cfg.Secret = os.Getenv("OKAPI_SECRET")
-			cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
-			out := cmd.OutOrStdout()
-			cfg.OnAdminPassword = func(login, pw string) {
-				fmt.Fprintf(out, "Created the administrator: login %q, password %q.\nThis password is shown once: keep it, or change it in Settings → Users.\n", login, pw)
-			}
-			return serve(cmd.Context(), cfg, out)
+			cfg.JSON2Only = rpcs == "json2"
+			return serve(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
-	sf.register(cmd)
+	o.register(cmd)
+	cmd.Flags().StringVar(&rpcs, "rpc", "all", `external APIs to answer: "all", or "json2" alone (XML-RPC and JSON-RPC answer 404, as an Odoo that removed them; 19 only)`)
+	return cmd
+}
+
+// config builds the server's configuration from the flags.
+func (o *serveOpts) config(cmd *cobra.Command) (server.Config, error) {
+	cfg := o.cfg
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return cfg, usagef("--log-level: %v", err)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return cfg, usagef("--log-format must be text or json, not %q", o.logFormat)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), opts)
+	if o.logFormat == "json" {
+		h = slog.NewJSONHandler(cmd.ErrOrStderr(), opts)
+	}
+	cfg.Log = slog.New(h)
+	for _, p := range o.proxies {
+		pre, err := parsePrefix(p)
+		if err != nil {
+			return cfg, usagef("--trusted-proxy %s: %v", p, err)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pre)
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return cfg, usagef("--tls-cert and --tls-key go together")
+	}
+	switch strings.ToUpper(cfg.Synchronous) {
+	case "NORMAL", "FULL":
+		cfg.Synchronous = strings.ToUpper(cfg.Synchronous)
+	default:
+		return cfg, usagef("--sqlite-synchronous must be NORMAL or FULL, not %q", cfg.Synchronous)
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return cfg, usagef("--public-url %s: want http(s)://host[:port][/path]", cfg.PublicURL)
+		}
+	}
+	cfg.DataDir, cfg.DBURL, cfg.Version = o.sf.data, o.sf.db, o.sf.version
+	// The data folder holds the SQLite database, and the server secret
+	// unless $OKAPI_SECRET gives it.
+	if o.sf.db == "" || o.sf.db == "sqlite" || os.Getenv("OKAPI_SECRET") == "" {
+		if err := makeDataDir(o.sf.data); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.Version == 0 {
+		cfg.Version = 19
+	}
+	cfg.MaxBodyBytes = o.maxBody
+	cfg.Cooldown = &auth.Cooldown{After: o.cooldownAfter, Duration: o.cooldownFor, PerLogin: o.perLogin}
+	cfg.Secret = os.Getenv("OKAPI_SECRET")
+	cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
+	out := cmd.OutOrStdout()
+	cfg.OnAdminPassword = func(login, pw string) {
+		fmt.Fprintf(out, "Created the administrator: login %q, password %q.\nThis password is shown once: keep it, or change it in Settings → Users.\n", login, pw)
+	}
+	return cfg, nil
+}
+
+func (o *serveOpts) register(cmd *cobra.Command) {
+	o.sf.register(cmd)
+	cfg := &o.cfg
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", envOr("OKAPI_ADDR", "127.0.0.1:8069"), "address to listen on")
 	f.StringVar(&cfg.DBName, "db-name", envOr("OKAPI_DB_NAME", "okapi"), "the database name clients give")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (HTTPS, with HSTS)")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file")
-	f.StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)")
-	f.Int64Var(&maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
-	f.IntVar(&cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before a cooldown; 0 disables")
-	f.DurationVar(&cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
-	f.BoolVar(&perLogin, "cooldown-per-login", true, "also count failures per login, whatever the address")
+	f.StringSliceVar(&o.proxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-For (and X-Forwarded-Proto) is believed (repeatable)")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "the address clients use, e.g. https://erp.example.com behind a TLS-terminating proxy: https gives Secure cookies and HSTS")
+	f.Int64Var(&o.maxBody, "max-body", 10<<20, "largest request body accepted, in bytes")
+	f.Int64Var(&cfg.MaxBodyInFlight, "max-body-in-flight", 32<<20, "bytes of large request bodies read and decoded at once; more wait, then get 503")
+	f.IntVar(&o.cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before passwords wait; 0 disables")
+	f.DurationVar(&o.cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
+	f.BoolVar(&o.perLogin, "cooldown-per-login", true, "also count password failures per login, whatever the address (never holds back keys, nor addresses that logged in as the login before)")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
 	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
-	f.StringVar(&rpcs, "rpc", "all", `external APIs to answer: "all", or "json2" alone (XML-RPC and JSON-RPC answer 404, as an Odoo that removed them; 19 only)`)
 	f.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL survives a killed process, FULL also a power cut")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.StringVar(&logFormat, "log-format", "text", "text or json")
-	return cmd
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "text or json")
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {
@@ -141,9 +169,19 @@ func serve(ctx context.Context, cfg server.Config, out interface{ Write([]byte) 
 	if err != nil {
 		return err
 	}
-	if err := recordVersion(ctx, s.Store, cfg.Version); err != nil {
+	if err := recordVersion(ctx, s.Store, s.Profile.Version); err != nil {
 		s.Close()
 		return err
+	}
+	if cfg.Gateway != nil {
+		if err := s.Store.SetMeta(ctx, metaGateway, cfg.Gateway.URL); err != nil {
+			s.Close()
+			return err
+		}
+		if err := s.Store.SetMeta(ctx, metaGatewayDB, cfg.Gateway.DB); err != nil {
+			s.Close()
+			return err
+		}
 	}
 	if err := s.Listen(); err != nil {
 		s.Close()
@@ -153,7 +191,12 @@ func serve(ctx context.Context, cfg server.Config, out interface{ Write([]byte) 
 	if cfg.DBURL != "" {
 		kind = "PostgreSQL"
 	}
-	fmt.Fprintf(out, "Okapi (Odoo %d) listening on %s, database %q (%s)\n", cfg.Version, s.URL(), cfg.DBName, kind)
+	if cfg.Gateway != nil {
+		fmt.Fprintf(out, "Okapi gateway in front of %s (Odoo %d, database %q, calls forwarded over %s) listening on %s, database %q (%s)\n",
+			cfg.Gateway.URL, s.Gateway.Major(), cfg.Gateway.DB, s.Gateway.Protocol(), s.URL(), cfg.DBName, kind)
+	} else {
+		fmt.Fprintf(out, "Okapi (Odoo %d) listening on %s, database %q (%s)\n", cfg.Version, s.URL(), cfg.DBName, kind)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve() }()
 	select {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/gateway"
+	"github.com/okapi-erp/okapi/secret"
 	"github.com/okapi-erp/okapi/sqldb"
 	"github.com/okapi-erp/okapi/sqlite"
 	"github.com/okapi-erp/okapi/storage"
@@ -126,6 +128,7 @@ type cli struct {
 	opened  *storage.Opened
 	auth    *auth.Service
 	profile *okapi.Profile
+	hasher  *secret.Hasher
 }
 
 func (c *cli) Close() {
@@ -169,12 +172,19 @@ func (sf *storeFlags) open(ctx context.Context) (*cli, error) {
 		opened.Store.Close()
 		return nil, err
 	}
+	if up, _ := opened.Store.Meta(ctx, metaGateway); up != "" {
+		// A gateway's data: its rules (keys may expire in every version).
+		if prof, err = gateway.Profile(version); err != nil {
+			opened.Store.Close()
+			return nil, err
+		}
+	}
 	a, err := auth.New(auth.Config{Profile: prof, Store: opened.Store, Hasher: hasher, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		opened.Store.Close()
 		return nil, err
 	}
-	return &cli{opened: opened, auth: a, profile: prof}, nil
+	return &cli{opened: opened, auth: a, profile: prof, hasher: hasher}, nil
 }
 
 // recordVersion stores the version a server plays.

@@ -44,7 +44,7 @@ func TestUser2FA(t *testing.T) {
 			}
 			return v
 		}
-		waitFor(t, func() bool { refused := auth("alice-pass") == false; auth(key); return refused }, "the server to refuse the password")
+		waitUntil(t, func() bool { refused := auth("alice-pass") == false; auth(key); return refused }, "the server to refuse the password")
 		if uid := auth(key); uid == false {
 			t.Fatal("the key is refused with 2FA on")
 		}
@@ -62,12 +62,12 @@ func TestUser2FA(t *testing.T) {
 		}
 		// Each refusal counts towards the cooldown; the key's success
 		// between tries clears the count, as a person's tool would.
-		waitFor(t, func() bool { ok := auth("alice-pass") != false; auth(key); return ok }, "the password to work again")
+		waitUntil(t, func() bool { ok := auth("alice-pass") != false; auth(key); return ok }, "the password to work again")
 	})
 }
 
 // waitFor polls cond for the change feed's few hundred milliseconds.
-func waitFor(t *testing.T, cond func() bool, what string) {
+func waitUntil(t *testing.T, cond func() bool, what string) {
 	t.Helper()
 	for range 100 {
 		if cond() {

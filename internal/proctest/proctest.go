@@ -89,10 +89,16 @@ type Server struct {
 // stopped when the test ends.
 func Start(t testing.TB, binary, addr string, env []string, scheme string, args ...string) *Server {
 	t.Helper()
+	return StartCommand(t, binary, "serve", addr, env, scheme, args...)
+}
+
+// StartCommand is Start for another server command than serve: "gateway".
+func StartCommand(t testing.TB, binary, command, addr string, env []string, scheme string, args ...string) *Server {
+	t.Helper()
 	if addr == "" {
 		addr = FreeAddr(t)
 	}
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd := exec.Command(binary, append([]string{command, "--addr", addr}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	return start(t, cmd, addr, scheme)
 }
@@ -141,10 +147,10 @@ func start(t testing.TB, cmd *exec.Cmd, addr, scheme string) *Server {
 	case <-ready:
 	case <-s.done:
 		s.cmd.Wait()
-		t.Fatalf("okapi serve exited:\n%s", s.Output())
+		t.Fatalf("%s exited:\n%s", strings.Join(s.cmd.Args, " "), s.Output())
 	case <-time.After(60 * time.Second):
 		s.Kill()
-		t.Fatalf("okapi serve did not listen within 60 s:\n%s", s.Output())
+		t.Fatalf("%s did not listen within 60 s:\n%s", strings.Join(s.cmd.Args, " "), s.Output())
 	}
 	t.Cleanup(s.Stop)
 	return s

@@ -1,0 +1,32 @@
+-- A key's policy beyond its scope (okapi key create --models, --allow-ip,
+-- --rate): the models it may call and the networks it may be used from,
+-- comma-separated (NULL: any), and its rate in calls per second with a
+-- burst (NULL: unlimited).
+ALTER TABLE res_users_apikeys ADD COLUMN policy_models TEXT;
+ALTER TABLE res_users_apikeys ADD COLUMN policy_nets TEXT;
+ALTER TABLE res_users_apikeys ADD COLUMN policy_rate REAL;
+ALTER TABLE res_users_apikeys ADD COLUMN policy_burst INTEGER;
+
+-- The gateway's links from an Okapi user to a user of the upstream Odoo:
+-- the upstream uid, and the user's Odoo API key sealed with an AEAD under a
+-- key derived from the server secret (never in clear). Several Okapi users
+-- may share one upstream user.
+CREATE TABLE upstream_links (
+    user_id      INTEGER PRIMARY KEY REFERENCES res_users(id) ON DELETE CASCADE,
+    upstream_uid INTEGER NOT NULL,
+    upstream_login TEXT NOT NULL,
+    sealed_key   BLOB NOT NULL,
+    create_date  TEXT NOT NULL
+);
+
+-- A link made or removed is a change of the user for the change feed: the
+-- gateways' caches of links drop it, on every node.
+CREATE TRIGGER upstream_links_added AFTER INSERT ON upstream_links
+BEGIN
+    INSERT INTO auth_events (kind, user_id) VALUES ('user', NEW.user_id);
+END;
+
+CREATE TRIGGER upstream_links_removed AFTER DELETE ON upstream_links
+BEGIN
+    INSERT INTO auth_events (kind, user_id) VALUES ('user', OLD.user_id);
+END;
