@@ -73,6 +73,10 @@ func (s *Service) authenticate(ctx context.Context, login, secretText, ip string
 	key := loginKey(login)
 	u, err := s.userByLogin(ctx, login)
 	if errors.Is(err, okapi.ErrNotFound) {
+		if passThrough && okapi.LooksLikeKey(secretText) {
+			// Maybe the upstream's key: forwarded, whatever the cooldowns.
+			return 0, ErrNotLocal
+		}
 		if err := s.holdPassword(ctx, PathAuthenticate, ip, login); err != nil {
 			return 0, err
 		}

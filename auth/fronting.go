@@ -34,7 +34,7 @@ func (s *Service) CheckKeyFor(ctx context.Context, uid int64, secretText, ip str
 	u, err := s.CheckKey(ctx, secretText, okapi.ScopeRPC, ip)
 	if errors.Is(err, okapi.ErrAccessDenied) {
 		if passThrough {
-			return nil, s.forwardable(ip, PathExecute)
+			return nil, s.forwardable(ip, PathExecute, secretText)
 		}
 		s.metrics.KeyCheck(PathExecute, "denied")
 		s.fail(ctx, PathExecute, ip, key, "", "unknown key for upstream uid "+strconv.FormatInt(uid, 10))
@@ -65,7 +65,7 @@ func (s *Service) CheckBearerFront(ctx context.Context, secretText, ip string, p
 	}
 	u, err := s.CheckKey(ctx, secretText, okapi.ScopeRPC, ip)
 	if errors.Is(err, okapi.ErrAccessDenied) {
-		return nil, s.forwardable(ip, PathBearer)
+		return nil, s.forwardable(ip, PathBearer, secretText)
 	}
 	if err == nil {
 		s.metrics.KeyCheck(PathBearer, "ok")
@@ -74,9 +74,14 @@ func (s *Service) CheckBearerFront(ctx context.Context, secretText, ip string, p
 }
 
 // forwardable is ErrNotLocal for a credential of no local user that the
-// gateway may forward, or the cooldown's error while ip is in one: what is
-// forwarded may be a password, and the address's cooldown holds it back.
-func (s *Service) forwardable(ip, path string) error {
+// gateway may forward, or the cooldown's error while ip is in one. A
+// key-shaped secret is always forwarded (it may be the upstream's key, and
+// no key waits for a cooldown); anything else may be a password, and the
+// address's cooldown holds it back.
+func (s *Service) forwardable(ip, path, secretText string) error {
+	if okapi.LooksLikeKey(secretText) {
+		return ErrNotLocal
+	}
 	if err := s.limiter.check(ip); err != nil {
 		s.metrics.KeyCheck(path, "cooldown")
 		return err
@@ -95,6 +100,11 @@ func (s *Service) RecordFailure(ctx context.Context, path, ip, login, why string
 	}
 	s.fail(ctx, path, ip, key, login, why)
 }
+
+// RecordSuccess is the other half of RecordFailure: a forwarded credential
+// the upstream accepted clears ip's count, as a local success does (Odoo's
+// rule), and, with a login, makes ip known for that login.
+func (s *Service) RecordSuccess(ip, login string) { s.limiter.succeed(ip, login) }
 
 // Digest is the server's keyed digest of a secret: a gateway uses it to
 // name a forwarded credential (in a cache, a rate bucket) without keeping

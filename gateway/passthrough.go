@@ -37,6 +37,7 @@ func (g *Gateway) passAuthenticate(ctx context.Context, login, secret, ip string
 		}
 		return nil, g.failed(0, login, "common.authenticate", g.fromClient(err, client.XMLRPC))
 	}
+	g.cfg.Auth.RecordSuccess(ip, login)
 	return uid, nil
 }
 
@@ -96,5 +97,6 @@ func (g *Gateway) passExecute(ctx context.Context, pt *passThrough, model, metho
 		}
 		return nil, g.failed(0, name, model+"."+method, e)
 	}
+	g.cfg.Auth.RecordSuccess(pt.ip, "")
 	return res, nil
 }

@@ -199,7 +199,7 @@ func TestKeyCreateExpiry(t *testing.T) {
 	}
 	time.Sleep(time.Until(soon) + 100*time.Millisecond)
 	list := run("key", "list")
-	if !regexp.MustCompile(`short\s+alice\s+-\s+\S+ \S+\s+` + regexp.QuoteMeta(stamp(soon)) + ` EXPIRED`).MatchString(list) {
+	if !regexp.MustCompile(`short\s+alice\s+-\s+-\s+\S+ \S+\s+` + regexp.QuoteMeta(stamp(soon)) + ` EXPIRED`).MatchString(list) {
 		t.Errorf("the expired key is not marked:\n%s", list)
 	}
 	if regexp.MustCompile(`long.*EXPIRED`).MatchString(list) {
