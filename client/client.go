@@ -23,6 +23,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -31,13 +32,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/okapi-erp/okapi/bridge"
 )
 
 // Protocol selects how calls travel.
 type Protocol string
 
 // Protocols. Auto, the zero value, uses JSON-2 when the server is Odoo 19 or
-// later and XML-RPC otherwise.
+// later and XML-RPC otherwise; it asks version() over XML-RPC, and over
+// /json/version when the server answers XML-RPC with a 404.
 const (
 	Auto    Protocol = ""
 	XMLRPC  Protocol = "xmlrpc"
@@ -77,6 +81,11 @@ type Config struct {
 	// following the same-host ones; the connection checker uses it to tell
 	// people to fix their URL.
 	NoRedirects bool
+	// Signatures names the positional arguments of methods that are not
+	// the ORM's own, for ExecuteKW over JSON-2 and ExecuteNamed elsewhere.
+	// It is asked after the ORM's table and before what an Odoo 19 server
+	// publishes; nil asks only the server.
+	Signatures bridge.Lookup
 }
 
 // Client is a connection to one database as one user.
@@ -85,6 +94,9 @@ type Client struct {
 	base *url.URL
 	http *http.Client
 	ids  atomic.Int64 // JSON-RPC request ids
+
+	// published caches the signatures the server publishes, per model.
+	published *bridge.Published
 
 	mu         sync.Mutex
 	version    *VersionInfo
@@ -135,7 +147,9 @@ func New(cfg Config) (*Client, error) {
 		hc = &copied
 	}
 	hc.CheckRedirect = redirectPolicy(cfg.NoRedirects)
-	return &Client{cfg: cfg, base: base, http: hc, uid: cfg.UID}, nil
+	c := &Client{cfg: cfg, base: base, http: hc, uid: cfg.UID}
+	c.published = bridge.NewPublished(c.fetchDoc)
+	return c, nil
 }
 
 // parseBase reads the server's URL; it must be absolute http or https.
@@ -208,6 +222,12 @@ func (c *Client) Version(ctx context.Context) (*VersionInfo, error) {
 		raw, err = c.json2Version(ctx)
 	} else {
 		raw, err = c.Call(ctx, "common", "version")
+		var re *ResponseError
+		if c.cfg.Protocol == Auto && errors.As(err, &re) && re.Status == http.StatusNotFound {
+			// An Odoo without XML-RPC (19 with --rpc json2, or a later
+			// Odoo that removed it) still says what it is here.
+			raw, err = c.json2Version(ctx)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -425,8 +445,13 @@ func (c *Client) uidFor(ctx context.Context) (int64, error) {
 }
 
 // ExecuteKW calls model.method(*args, **kwargs) as the user, as Odoo's
-// execute_kw does. Over JSON-2, which takes named arguments only, args may
-// hold nothing but the record ids (ErrPositional otherwise).
+// execute_kw does. Over JSON-2, which takes named arguments only, the
+// record ids (the first positional argument of a method on records) are
+// sent as "ids" and the other positional arguments under their parameter
+// names: those of the ORM's methods in the server's version, or those the
+// server publishes (Odoo 19's /doc-bearer/<model>.json) or Config.Signatures
+// knows. Positional arguments no signature names are refused with an error
+// that wraps ErrPositional; keyword arguments always work.
 func (c *Client) ExecuteKW(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {
 	p, err := c.protocol(ctx)
 	if err != nil {
@@ -435,22 +460,78 @@ func (c *Client) ExecuteKW(ctx context.Context, model, method string, args []any
 	if p != JSON2 {
 		return c.executeKW(ctx, model, method, args, kwargs)
 	}
-	params := make(map[string]any, len(kwargs)+1)
-	for k, v := range kwargs {
-		params[k] = v
+	sig, err := c.signature(ctx, model, method, len(args) > 0)
+	if err != nil {
+		return nil, err
 	}
-	switch len(args) {
-	case 0:
-	case 1:
-		ids, ok := idList(args[0])
-		if !ok {
-			return nil, ErrPositional
-		}
-		params["ids"] = ids
-	default:
-		return nil, ErrPositional
+	if sig == nil && len(args) > 0 {
+		return nil, bridge.Unnamed(model, method, c.unnamedWhy(ctx, model, method))
+	}
+	params, err := bridge.ToNamed(sig, model, method, args, kwargs)
+	if err != nil {
+		return nil, err
 	}
 	return c.json2(ctx, model, method, params)
+}
+
+// ExecuteNamed calls model.method with named arguments, as JSON-2 does:
+// the records in "ids", the Odoo context in "context". Over JSON-2 they go
+// as they are; over XML-RPC and JSON-RPC they become execute_kw's
+// arguments: the ids first for a method on records, the ORM's parameters by
+// position in the server's version (a name another version gives the same
+// parameter is understood), everything else as keyword arguments.
+func (c *Client) ExecuteNamed(ctx context.Context, model, method string, params map[string]any) (any, error) {
+	p, err := c.protocol(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	if p == JSON2 {
+		return c.json2(ctx, model, method, params)
+	}
+	sig, err := c.signature(ctx, model, method, false)
+	if err != nil {
+		return nil, err
+	}
+	args, kwargs, err := bridge.ToPositional(sig, model, method, params)
+	if err != nil {
+		return nil, err
+	}
+	return c.executeKW(ctx, model, method, args, kwargs)
+}
+
+// signature finds model.method's signature for the server's version: the
+// ORM's table first, then Config.Signatures, then (when published is true
+// and the server speaks JSON-2) what the server publishes. nil means none
+// knows it.
+func (c *Client) signature(ctx context.Context, model, method string, published bool) (*bridge.Signature, error) {
+	v, err := c.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s := bridge.ORMSignature(v.Major, method); s != nil {
+		return s, nil
+	}
+	if c.cfg.Signatures != nil {
+		if s, err := c.cfg.Signatures.Signature(ctx, model, method); s != nil || err != nil {
+			return s, err
+		}
+	}
+	if !published || v.Major < 19 {
+		return nil, nil
+	}
+	return c.published.Signature(ctx, model, method)
+}
+
+// unnamedWhy says why no signature names model.method's arguments.
+func (c *Client) unnamedWhy(ctx context.Context, model, method string) string {
+	if _, modelPublished, err := c.published.Find(ctx, model, method); err == nil && modelPublished {
+		return "the server publishes no public method of that name for " + model +
+			" (/doc-bearer: the method does not exist, or is deprecated)"
+	}
+	return "the method is not one of the ORM's and the server does not publish its signature (Odoo 19's api_doc module, /doc-bearer)"
 }
 
 func (c *Client) executeKW(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {
@@ -470,32 +551,4 @@ func (c *Client) executeKW(ctx context.Context, model, method string, args []any
 		e.Call = model + "." + method
 	}
 	return res, err
-}
-
-// idList accepts the shapes a list of record ids comes in.
-func idList(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []int64:
-		out := make([]any, len(x))
-		for i, id := range x {
-			out[i] = id
-		}
-		return out, true
-	case []int:
-		out := make([]any, len(x))
-		for i, id := range x {
-			out[i] = int64(id)
-		}
-		return out, true
-	case []any:
-		for _, id := range x {
-			switch id.(type) {
-			case int64, int, float64:
-			default:
-				return nil, false
-			}
-		}
-		return x, true
-	}
-	return nil, false
 }

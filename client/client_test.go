@@ -209,8 +209,14 @@ func TestJSON2Login(t *testing.T) {
 	if _, err := c.Authenticate(ctxT(t)); !client.IsDatabaseNotFound(err) {
 		t.Fatalf("JSON-2 with a wrong database: %v", err)
 	}
-	if _, err := c.ExecuteKW(ctxT(t), "res.partner", "search", []any{[]any{[]any{"name", "=", "x"}}}, nil); !errors.Is(err, client.ErrPositional) {
+	// Positional arguments are named when a signature names them, and
+	// refused, before any request, when none does.
+	if _, err := c.ExecuteKW(ctxT(t), "res.partner", "search", []any{[]any{[]any{"name", "=", "x"}}}, nil); !client.IsDatabaseNotFound(err) {
 		t.Fatalf("positional domain over JSON-2: %v", err)
+	}
+	c = newClient(t, client.Config{URL: s.url, DB: "acme", Key: s.aliceKey, Protocol: client.JSON2})
+	if _, err := c.ExecuteKW(ctxT(t), "res.partner", "no_such_method", []any{"x"}, nil); !errors.Is(err, client.ErrPositional) {
+		t.Fatalf("unnamed positional over JSON-2: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/bridge"
 )
 
 // Kind sorts the errors a server reports into what a caller can act on. Odoo
@@ -167,9 +168,11 @@ func (e *ResponseError) HTML() bool {
 // Okapi (Odoo has no such endpoints).
 var ErrNotOkapi = errors.New("the server is not Okapi")
 
-// ErrPositional is returned by ExecuteKW over JSON-2 for positional
-// arguments other than the record ids: JSON-2 takes named arguments only.
-var ErrPositional = errors.New("JSON-2 takes named arguments only: pass them in kwargs (the record ids may be the only positional argument)")
+// ErrPositional is in the chain of ExecuteKW's refusal, over JSON-2, of
+// positional arguments it cannot name (errors.Is): JSON-2 takes named
+// arguments only, and the method is neither the ORM's nor published by the
+// server.
+var ErrPositional = bridge.ErrUnnamed
 
 // The classification below is the one table from what each protocol says
 // to a Kind.

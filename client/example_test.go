@@ -12,6 +12,7 @@ import (
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
 	"github.com/okapi-erp/okapi/client"
+	"github.com/okapi-erp/okapi/internal/proctest"
 	"github.com/okapi-erp/okapi/server"
 )
 
@@ -54,6 +55,7 @@ func TestMain(m *testing.M) {
 		cancel()
 	}
 	os.RemoveAll(dataRoot)
+	proctest.Cleanup()
 	os.Exit(code)
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/bridge"
 	"github.com/okapi-erp/okapi/rpc/jsonrpc"
 	"github.com/okapi-erp/okapi/rpc/xmlrpc"
 )
@@ -202,12 +203,7 @@ func (c *Client) json2(ctx context.Context, model, method string, params map[str
 	if a.status == http.StatusOK && jerr == nil {
 		return v, nil
 	}
-	if obj, ok := v.(map[string]any); ok && jerr == nil && obj["name"] != nil {
-		e := &Error{Protocol: JSON2, HTTPStatus: a.status, Call: call}
-		e.Name, _ = obj["name"].(string)
-		e.Message, _ = obj["message"].(string)
-		e.Message = c.scrub(e.Message)
-		e.Kind = classify(e)
+	if e := c.json2Error(v, jerr, a.status, call); e != nil {
 		return nil, e
 	}
 	if a.status == http.StatusNotFound && bytes.Contains(a.body, []byte(noDatabaseText)) {
@@ -215,6 +211,21 @@ func (c *Client) json2(ctx context.Context, model, method string, params map[str
 			Message: fmt.Sprintf("database %q does not exist", c.cfg.DB)}
 	}
 	return nil, c.unexpected(a)
+}
+
+// json2Error reads a JSON-2 error body, {"name", "message", …}, or returns
+// nil when the decoded answer is not one.
+func (c *Client) json2Error(v any, jerr error, status int, call string) *Error {
+	obj, ok := v.(map[string]any)
+	if !ok || jerr != nil || obj["name"] == nil {
+		return nil
+	}
+	e := &Error{Protocol: JSON2, HTTPStatus: status, Call: call}
+	e.Name, _ = obj["name"].(string)
+	e.Message, _ = obj["message"].(string)
+	e.Message = c.scrub(e.Message)
+	e.Kind = classify(e)
+	return e
 }
 
 // json2Version reads GET /json/version (Odoo 19+).
@@ -228,4 +239,43 @@ func (c *Client) json2Version(ctx context.Context) (any, error) {
 		return nil, c.unexpected(a)
 	}
 	return v, nil
+}
+
+// fetchDoc reads the signatures an Odoo 19 server publishes for a model
+// (bridge.DocPath), with the key as a bearer token. A server without the
+// documentation module, or a user who may not read it, has none to give:
+// bridge.ErrNotPublished.
+func (c *Client) fetchDoc(ctx context.Context, model string) ([]byte, error) {
+	h := http.Header{"Authorization": {"bearer " + c.cfg.Key}, "Accept": {"application/json"}}
+	if c.cfg.DB != "" {
+		h["X-Odoo-Database"] = []string{c.cfg.DB}
+	}
+	a, err := c.exchange(ctx, http.MethodGet, bridge.DocPath(model), h, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a.status == http.StatusOK:
+		return a.body, nil
+	case a.status == http.StatusForbidden || a.status == http.StatusNotFound:
+		return nil, bridge.ErrNotPublished
+	}
+	v, jerr := jsonrpc.Decode(a.body, jsonrpc.DefaultLimits)
+	if e := c.json2Error(v, jerr, a.status, "GET "+bridge.DocPath(model)); e != nil {
+		return nil, e
+	}
+	return nil, c.unexpected(a)
+}
+
+// HasJSON2 reports whether the server answers JSON-2: a call without a key
+// to /json/2 gets JSON-2's own 401 error body, as Odoo 19 answers it. An
+// Odoo before 19 answers with a login redirect or a 404 page instead.
+func (c *Client) HasJSON2(ctx context.Context) (bool, error) {
+	a, err := c.exchange(ctx, http.MethodPost, "/json/2/res.users/context_get", http.Header{"Content-Type": {"application/json"}}, []byte("{}"))
+	if err != nil {
+		return false, err
+	}
+	v, jerr := jsonrpc.Decode(a.body, jsonrpc.DefaultLimits)
+	e := c.json2Error(v, jerr, a.status, "res.users.context_get")
+	return a.status == http.StatusUnauthorized && e != nil, nil
 }

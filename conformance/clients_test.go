@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/nodetest"
 	"github.com/okapi-erp/okapi/internal/servertest"
 	"github.com/okapi-erp/okapi/server"
 	"github.com/okapi-erp/okapi/storetest"
@@ -146,36 +146,11 @@ func TestPythonWalkthrough(t *testing.T) {
 	})
 }
 
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
-// nodeClients installs the npm clients of testdata/node (npm ci, once, when
-// one is missing) and returns that folder.
+// nodeClients installs the npm clients of testdata/node (once) and returns
+// that folder.
 func nodeClients(t *testing.T) string {
 	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("testdata", "node"))
-	npmOnce.Do(func() {
-		installed := true
-		for _, pkg := range []string{"odoo-await", "@fernandoslim/odoo-jsonrpc"} {
-			if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-				installed = false
-			}
-		}
-		if installed {
-			return
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			npmErr = fmt.Errorf("npm ci: %v\n%s", err, out)
-		}
-	})
-	if npmErr != nil {
-		t.Fatal(npmErr)
-	}
-	return dir
+	return nodetest.Install(t)
 }
 
 // runNode runs a script of testdata/node with the key on its standard input

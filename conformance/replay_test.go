@@ -107,19 +107,21 @@ func TestReplay(t *testing.T) {
 }
 
 type replay struct {
-	t       *testing.T
-	ver     string
-	version int
-	dir     string
-	opt     server.Config
-	srv     *server.Server
-	url     string
-	db      string
-	client  *http.Client
-	keys    map[string]string          // placeholder → key
-	keyIDs  map[string]int64           // placeholder → key id
-	ids     map[string]map[int64]int64 // model → recorded id → our id
-	table   keysTable
+	t *testing.T
+	// deviations of this replay alone, before the shared ones.
+	deviations map[string]deviation
+	ver        string
+	version    int
+	dir        string
+	opt        server.Config
+	srv        *server.Server
+	url        string
+	db         string
+	client     *http.Client
+	keys       map[string]string          // placeholder → key
+	keyIDs     map[string]int64           // placeholder → key id
+	ids        map[string]map[int64]int64 // model → recorded id → our id
+	table      keysTable
 	// restarted: the server was restarted for the *_after_restart cases.
 	restarted bool
 	// via, when set, is a gateway in front of the server: requests go to
@@ -244,7 +246,11 @@ func (r *replay) run() {
 		}
 		r.before(name)
 		status, hdr, body := r.send(&c)
-		if d, ok := deviations[name]; ok && !(r.version < 18 && name == "xmlrpc_object_execute_kw_after_sql_expiry") {
+		d, ok := r.deviations[name]
+		if !ok {
+			d, ok = deviations[name]
+		}
+		if ok && !(r.version < 18 && name == "xmlrpc_object_execute_kw_after_sql_expiry") {
 			if err := d.check(status, body); err != nil {
 				failed++
 				report = append(report, fmt.Sprintf("DEVIATION FAILED %s: %v (%s)", name, err, d.why))

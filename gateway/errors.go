@@ -13,50 +13,23 @@ import (
 	"github.com/okapi-erp/okapi/client"
 )
 
-// kindCodes maps what the client understood of an upstream error, when
-// the protocol did not name the exception, to the code the rpc layer
-// encodes per transport.
-var kindCodes = map[client.Kind]okapi.Code{
-	client.KindAccessDenied: okapi.EAccessDenied,
-	client.KindAccessError:  okapi.EAccess,
-	client.KindMissing:      okapi.EMissing,
-	client.KindValidation:   okapi.EValidation,
-	client.KindUserError:    okapi.EUser,
-	client.KindDatabase:     okapi.EDatabase,
-	client.KindNotFound:     okapi.ENotFound,
-	client.KindRateLimited:  okapi.ETooMany,
-}
-
 // fromClient turns what the client returned into the error the gateway
-// answers: the upstream's own error with its exception and message kept,
-// or EUpstream saying why the upstream could not be used. No key is in
-// either: the client never puts one in an error.
-func (g *Gateway) fromClient(err error) error {
+// answers a tool speaking protocol to: the upstream's own error with its
+// exception and message kept (client.OdooError carries it across
+// protocols), or EUpstream saying why the upstream could not be used. No
+// key is in either: the client never puts one in an error.
+func (g *Gateway) fromClient(err error, to client.Protocol) error {
 	var ce *client.Error
 	if errors.As(err, &ce) {
-		e := &okapi.Error{Message: ce.Message}
-		switch {
-		case ce.Kind == client.KindDatabase:
-			e.Code = okapi.EDatabase
-		case ce.Name != "" && strings.Contains(ce.Name, "."):
-			e.Code = okapi.Code(ce.Name)
-		case ce.Name != "" && !strings.Contains(ce.Name, "."):
-			if c, ok := kindCodes[ce.Kind]; ok {
-				e.Code = c
-			} else {
-				// A Python built-in, as a traceback's last line names it.
-				e.Code = okapi.Code("builtins." + ce.Name)
-			}
-		default:
-			e.Code = kindCodes[ce.Kind]
-			if e.Code == "" {
-				e.Code = okapi.EException
-			}
-		}
+		e := okapi.AsError(client.OdooError(ce, to))
 		if e.Code == okapi.ETooMany && e.RetryAfter == 0 {
 			e.RetryAfter = 1
 		}
 		return e
+	}
+	if okapi.AsError(err) != nil {
+		// The bridge's own refusals (arguments it cannot name).
+		return err
 	}
 	return &okapi.Error{Code: okapi.EUpstream, Message: "The upstream Odoo at " + g.cfg.URL + " is unreachable: " + why(err) + "."}
 }

@@ -31,9 +31,11 @@ import (
 type Config struct {
 	// URL and DB of the upstream Odoo.
 	URL, DB string
-	// Protocol the forwarded calls use: client.Auto (XML-RPC for
-	// execute_kw, JSON-2 for JSON-2 calls to a 19+ upstream), XMLRPC,
-	// JSONRPC or JSON2.
+	// Protocol the forwarded calls use, whatever the protocol a tool
+	// speaks to the gateway (the client package's protocol bridge
+	// translates): XMLRPC, JSONRPC, JSON2, or client.Auto: JSON-2 when the
+	// upstream's version() is 19 or later and /json/2 answers, XML-RPC
+	// otherwise.
 	Protocol client.Protocol
 	// Timeout bounds each forwarded call (default 30 s).
 	Timeout time.Duration
@@ -66,6 +68,10 @@ type Gateway struct {
 
 	version  map[string]any // the upstream's version(), read at start
 	major    int
+	protocol client.Protocol // the resolved protocol of forwarded calls
+	// hasRPC: the upstream answers XML-RPC (an Odoo that removed it
+	// answers only JSON-2).
+	hasRPC   bool
 	mu       sync.Mutex
 	clients  map[clientKey]*linked
 	links    map[int64]cachedLink
@@ -82,8 +88,8 @@ type cachedLink struct {
 }
 
 type clientKey struct {
-	userID int64
-	json2  bool
+	userID   int64
+	protocol client.Protocol
 }
 
 // linked is a client for one link, kept while the link's sealed key is
@@ -117,31 +123,83 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, http: hc, log: cfg.Log, clients: make(map[clientKey]*linked), links: make(map[int64]cachedLink), maxCache: 10_000}
-	c, err := g.newClient("", 0, client.XMLRPC)
-	if err != nil {
-		return nil, err
-	}
 	vctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	raw, err := c.Call(vctx, "common", "version")
-	if err != nil {
-		return nil, fmt.Errorf("the upstream Odoo at %s does not answer version(): %s", cfg.URL, okapi.ErrorMessage(g.fromClient(err)))
+	if err := g.readUpstream(vctx); err != nil {
+		return nil, err
 	}
-	v, _ := raw.(map[string]any)
+	return g, nil
+}
+
+// readUpstream reads the upstream's version() (over XML-RPC, or from
+// /json/version when XML-RPC is gone) and resolves the protocol calls are
+// forwarded over.
+func (g *Gateway) readUpstream(ctx context.Context) error {
+	c, err := g.newClient("", 0, client.XMLRPC)
+	if err != nil {
+		return err
+	}
+	raw, err := c.Call(ctx, "common", "version")
+	var re *client.ResponseError
+	switch {
+	case err == nil:
+		g.hasRPC = true
+		g.version, _ = raw.(map[string]any)
+		g.major = majorOf(g.version)
+	case errors.As(err, &re) && re.Status == http.StatusNotFound:
+		// No XML-RPC: an Odoo that answers JSON-2 alone says what it is
+		// on /json/version; version() is answered in the same shape.
+		if c, err = g.newClient("", 0, client.JSON2); err != nil {
+			return err
+		}
+		v, jerr := c.Version(ctx)
+		if jerr != nil {
+			return fmt.Errorf("the upstream Odoo at %s answers neither version() nor /json/version: %s", g.cfg.URL, okapi.ErrorMessage(g.fromClient(jerr, client.XMLRPC)))
+		}
+		g.major = v.Major
+		level := v.ReleaseLevel
+		if level == "" {
+			level = "final"
+		}
+		g.version = map[string]any{"server_version": v.ServerVersion,
+			"server_version_info": []any{int64(v.Major), int64(v.Minor), int64(0), level, int64(0), ""},
+			"server_serie":        v.Serie, "protocol_version": int64(max(v.ProtocolVersion, 1))}
+	default:
+		return fmt.Errorf("the upstream Odoo at %s does not answer version(): %s", g.cfg.URL, okapi.ErrorMessage(g.fromClient(err, client.XMLRPC)))
+	}
+	if g.major == 0 {
+		return fmt.Errorf("the upstream at %s answered version() without a version number: is it Odoo?", g.cfg.URL)
+	}
+	g.protocol = g.cfg.Protocol
+	if g.protocol == client.Auto {
+		g.protocol = client.XMLRPC
+		if g.major >= 19 {
+			if ok, err := c.HasJSON2(ctx); err == nil && ok {
+				g.protocol = client.JSON2
+			}
+		}
+	}
+	if g.protocol != client.JSON2 && !g.hasRPC {
+		return fmt.Errorf("the upstream Odoo at %s answers only JSON-2: use --upstream-protocol json2 or auto", g.cfg.URL)
+	}
+	if g.protocol == client.JSON2 && g.major < 19 {
+		return fmt.Errorf("the upstream Odoo at %s is %d, which has no JSON-2: use --upstream-protocol xmlrpc, jsonrpc or auto", g.cfg.URL, g.major)
+	}
+	return nil
+}
+
+// majorOf reads server_version_info's first number.
+func majorOf(v map[string]any) int {
 	info, _ := v["server_version_info"].([]any)
 	if len(info) > 0 {
 		switch n := info[0].(type) {
 		case int64:
-			g.major = int(n)
+			return int(n)
 		case float64:
-			g.major = int(n)
+			return int(n)
 		}
 	}
-	if g.major == 0 {
-		return nil, fmt.Errorf("the upstream at %s answered version() without a version number: is it Odoo?", cfg.URL)
-	}
-	g.version = v
-	return g, nil
+	return 0
 }
 
 // HTTPClient is the pooled, TLS-verifying HTTP client the gateway talks
@@ -169,25 +227,29 @@ func HTTPClient(caFile string) (*http.Client, error) {
 // Major is the upstream's major version (14…19).
 func (g *Gateway) Major() int { return g.major }
 
+// Protocol is the protocol calls are forwarded over.
+func (g *Gateway) Protocol() client.Protocol { return g.protocol }
+
+// namedProtocol is the protocol JSON-2 calls are forwarded over: the
+// upstream's JSON-2 when calls go that way; otherwise, when left to auto,
+// JSON-RPC, whose errors name their exception (XML-RPC's fault 2 cannot
+// tell a ValidationError from a UserError, which JSON-2 callers see).
+func (g *Gateway) namedProtocol() client.Protocol {
+	if g.protocol == client.XMLRPC && g.cfg.Protocol == client.Auto {
+		return client.JSONRPC
+	}
+	return g.protocol
+}
+
 func (g *Gateway) newClient(key string, uid int64, p client.Protocol) (*client.Client, error) {
 	return client.New(client.Config{URL: g.cfg.URL, DB: g.cfg.DB, Key: key, UID: uid, Protocol: p,
 		HTTPClient: g.http, UserAgent: "okapi-gateway/1"})
 }
 
-// rpcProtocol is the protocol execute_kw is forwarded over: positional
-// arguments need XML-RPC or JSON-RPC unless configured otherwise (the
-// bridge translates them for JSON-2).
-func (g *Gateway) rpcProtocol() client.Protocol {
-	if g.cfg.Protocol == client.Auto {
-		return client.XMLRPC
-	}
-	return g.cfg.Protocol
-}
-
 // clientFor returns the client of a link, opening its key only when the
 // link changed.
-func (g *Gateway) clientFor(l *okapi.UpstreamLink, json2 bool) (*client.Client, error) {
-	k := clientKey{l.UserID, json2}
+func (g *Gateway) clientFor(l *okapi.UpstreamLink, p client.Protocol) (*client.Client, error) {
+	k := clientKey{l.UserID, p}
 	g.mu.Lock()
 	e := g.clients[k]
 	g.mu.Unlock()
@@ -197,10 +259,6 @@ func (g *Gateway) clientFor(l *okapi.UpstreamLink, json2 bool) (*client.Client, 
 	key, err := g.cfg.Sealer.Open(l.UserID, l.Sealed)
 	if err != nil {
 		return nil, &okapi.Error{Code: okapi.EUpstream, Message: err.Error()}
-	}
-	p := g.rpcProtocol()
-	if json2 {
-		p = client.JSON2
 	}
 	c, err := g.newClient(key, l.UpstreamUID, p)
 	if err != nil {
@@ -345,18 +403,39 @@ func (g *Gateway) Execute(ctx context.Context, u *okapi.User, model, method stri
 	if err != nil {
 		return nil, err
 	}
-	c, err := g.clientFor(l, false)
+	c, err := g.clientFor(l, g.protocol)
 	if err != nil {
 		return nil, err
 	}
-	return g.forward(ctx, u, c, model, method, args, kwargs)
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
+	defer cancel()
+	res, err := c.ExecuteKW(ctx, model, method, args, kwargs)
+	if err != nil {
+		return nil, g.upstreamFailed(u, model+"."+method, err, client.XMLRPC)
+	}
+	return res, nil
 }
 
-// ExecuteNamed forwards a JSON-2 call: over JSON-2 to a 19+ upstream.
-func (g *Gateway) ExecuteNamed(ctx context.Context, u *okapi.User, model, method string, params map[string]any) (any, error) {
-	if g.major < 19 {
-		return nil, okapi.Errorf(okapi.ENotFound, "The upstream Odoo is %d: JSON-2 (/json/2) needs Odoo 19 or later; use XML-RPC or JSON-RPC through the gateway.", g.major)
+// upstreamFailed turns a forwarded call's error into the answer for a tool
+// speaking protocol to, telling the operator when the upstream refused the
+// linked key.
+func (g *Gateway) upstreamFailed(u *okapi.User, call string, err error, to client.Protocol) error {
+	e := g.fromClient(err, to)
+	if c := okapi.ErrorCode(e); c == okapi.EAccessDenied || c == okapi.EUnauthorized {
+		// The gateway key was good: the upstream refused the linked
+		// Odoo key (revoked, expired or its user archived upstream).
+		// The tool sees Odoo's Access Denied; the operator is told.
+		msg := "the upstream refused " + u.Login + "'s linked Odoo key: link a valid one (okapi upstream link --login " + u.Login + ")"
+		g.log.Warn("upstream refused a linked key", "call", call, "login", u.Login)
+		g.cfg.Auth.Record(okapi.AuditEntry{Kind: okapi.AuditUpstreamError, UserID: u.ID, Login: u.Login, Detail: call + ": " + msg})
 	}
+	return g.failed(u.ID, u.Login, call, e)
+}
+
+// ExecuteNamed forwards a JSON-2 call: as it is to an upstream that speaks
+// JSON-2, as execute_kw to one that does not (Odoo 14–18), the bridge
+// placing the named arguments; errors come back as JSON-2 gives them.
+func (g *Gateway) ExecuteNamed(ctx context.Context, u *okapi.User, model, method string, params map[string]any) (any, error) {
 	if pt, ok := ctx.Value(passKey{}).(*passThrough); ok {
 		return g.passExecute(ctx, pt, model, method, nil, params, true)
 	}
@@ -364,28 +443,15 @@ func (g *Gateway) ExecuteNamed(ctx context.Context, u *okapi.User, model, method
 	if err != nil {
 		return nil, err
 	}
-	c, err := g.clientFor(l, true)
+	c, err := g.clientFor(l, g.namedProtocol())
 	if err != nil {
 		return nil, err
 	}
-	return g.forward(ctx, u, c, model, method, nil, params)
-}
-
-func (g *Gateway) forward(ctx context.Context, u *okapi.User, c *client.Client, model, method string, args []any, kwargs map[string]any) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
-	res, err := c.ExecuteKW(ctx, model, method, args, kwargs)
+	res, err := c.ExecuteNamed(ctx, model, method, params)
 	if err != nil {
-		e := g.fromClient(err)
-		if okapi.ErrorCode(e) == okapi.EAccessDenied {
-			// The gateway key was good: the upstream refused the linked
-			// Odoo key (revoked, expired or its user archived upstream).
-			// The tool sees Odoo's Access Denied; the operator is told.
-			msg := "the upstream refused " + u.Login + "'s linked Odoo key: link a valid one (okapi upstream link --login " + u.Login + ")"
-			g.log.Warn("upstream refused a linked key", "call", model+"."+method, "login", u.Login)
-			g.cfg.Auth.Record(okapi.AuditEntry{Kind: okapi.AuditUpstreamError, UserID: u.ID, Login: u.Login, Detail: model + "." + method + ": " + msg})
-		}
-		return nil, g.failed(u.ID, u.Login, model+"."+method, e)
+		return nil, g.upstreamFailed(u, model+"."+method, err, client.JSON2)
 	}
 	return res, nil
 }
@@ -404,9 +470,10 @@ func (g *Gateway) failed(userID int64, login, call string, err error) error {
 
 // Profile is the version profile a gateway in front of an Odoo of major
 // version plays: that version's protocols and answers, so tools see what
-// they would see upstream, with one thing the gateway adds: keys may
-// expire in every version (Odoo's own keys expire from 18 on). A version
-// beyond 19 plays 19.
+// they would see upstream, with two things the gateway adds: keys may
+// expire in every version (Odoo's own keys expire from 18 on), and JSON-2
+// (/json/2, /json/version) is served in every version. A version beyond 19
+// plays 19.
 func Profile(major int) (*okapi.Profile, error) {
 	if major > 19 {
 		major = 19
@@ -417,6 +484,9 @@ func Profile(major int) (*okapi.Profile, error) {
 	}
 	c := *p
 	c.KeysExpire = true
+	// JSON-2 is served whatever the upstream's version: the bridge
+	// forwards it as execute_kw to Odoo 14–18.
+	c.JSON2 = true
 	return &c, nil
 }
 
@@ -432,14 +502,18 @@ func (g *Gateway) Bind(a *auth.Service, links Links, s *Sealer, p *policy.Checke
 // UpstreamStatus asks the upstream its version now (within 5 s at most),
 // for okapi connect: its URL, and why it does not answer, if it does not.
 func (g *Gateway) UpstreamStatus(ctx context.Context) (string, error) {
-	c, err := g.newClient("", 0, client.XMLRPC)
+	p := client.XMLRPC
+	if !g.hasRPC {
+		p = client.JSON2 // an upstream that answers only JSON-2: /json/version
+	}
+	c, err := g.newClient("", 0, p)
 	if err != nil {
 		return g.cfg.URL, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(g.cfg.Timeout, 5*time.Second))
 	defer cancel()
-	if _, err := c.Call(ctx, "common", "version"); err != nil {
-		return g.cfg.URL, g.fromClient(err)
+	if _, err := c.Version(ctx); err != nil {
+		return g.cfg.URL, g.fromClient(err, client.XMLRPC)
 	}
 	return g.cfg.URL, nil
 }

@@ -35,17 +35,24 @@ func (g *Gateway) passAuthenticate(ctx context.Context, login, secret, ip string
 			g.cfg.Auth.RecordFailure(ctx, auth.PathAuthenticate, ip, login, "refused by the upstream (passed through)")
 			return false, nil
 		}
-		return nil, g.failed(0, login, "common.authenticate", g.fromClient(err))
+		return nil, g.failed(0, login, "common.authenticate", g.fromClient(err, client.XMLRPC))
 	}
 	g.cfg.Auth.RecordSuccess(ip, login)
 	return uid, nil
 }
 
+// rpcProtocolForAuth is the protocol an execute_kw credential is passed
+// through over: XML-RPC or JSON-RPC while the upstream has them, where a
+// password works and the uid is checked, JSON-2 (a key as bearer) on an
+// upstream that answers only JSON-2.
 func (g *Gateway) rpcProtocolForAuth() client.Protocol {
-	if p := g.rpcProtocol(); p != client.JSON2 {
-		return p
+	switch {
+	case !g.hasRPC:
+		return client.JSON2
+	case g.protocol == client.JSON2:
+		return client.XMLRPC
 	}
-	return client.XMLRPC
+	return g.protocol
 }
 
 // passExecute forwards a call with the credential as it came.
@@ -59,8 +66,13 @@ func (g *Gateway) passExecute(ctx context.Context, pt *passThrough, model, metho
 	if err := g.passRate(name); err != nil {
 		return nil, err
 	}
-	p := g.rpcProtocol()
+	p := g.rpcProtocolForAuth()
 	if json2 {
+		if g.major < 19 {
+			// A bearer key means nothing to Odoo 14–18, and it gives no
+			// login to authenticate with.
+			return nil, okapi.Errorf(okapi.EUnauthorized, "A key passed through over JSON-2 needs an upstream with JSON-2 (Odoo 19 or later); Odoo %d has none: link the user (okapi upstream link) and use a gateway key.", g.major)
+		}
 		p = client.JSON2
 	}
 	c, err := client.New(client.Config{URL: g.cfg.URL, DB: g.cfg.DB, Key: pt.secret, UID: pt.uid, Protocol: p,
@@ -70,9 +82,16 @@ func (g *Gateway) passExecute(ctx context.Context, pt *passThrough, model, metho
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
-	res, err := c.ExecuteKW(ctx, model, method, args, kwargs)
+	var res any
+	to := client.XMLRPC
+	if json2 {
+		to = client.JSON2
+		res, err = c.ExecuteNamed(ctx, model, method, kwargs)
+	} else {
+		res, err = c.ExecuteKW(ctx, model, method, args, kwargs)
+	}
 	if err != nil {
-		e := g.fromClient(err)
+		e := g.fromClient(err, to)
 		if okapi.ErrorCode(e) == okapi.EAccessDenied || okapi.ErrorCode(e) == okapi.EUnauthorized {
 			g.cfg.Auth.RecordFailure(ctx, auth.PathExecute, pt.ip, "", "refused by the upstream (passed through, "+name+")")
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/sqldb"
@@ -707,6 +708,11 @@ func (c *compiler) coerce(f *Field, v any, leaf []any) (any, error) {
 			return x != 0, nil
 		}
 	case Date, Datetime:
+		if t, ok := v.(time.Time); ok {
+			// An XML-RPC <dateTime.iso8601>, which Odoo reads as a
+			// datetime: the same instant as Odoo's string.
+			v = t.UTC().Format("2006-01-02 15:04:05")
+		}
 		if s, ok := v.(string); ok {
 			t, err := f.timeValue(s)
 			if err == nil {

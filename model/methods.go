@@ -466,9 +466,9 @@ func genericMethods(v int) map[string]*Method {
 				return e.namePairs(m, ids)
 			}},
 		{Name: "default_get", Model: true, Qual: "BaseModel.default_get",
-			Params: []Param{{Name: "fields_list", Required: true}},
+			Params: []Param{{Name: defaultGetFields(v), Required: true}},
 			Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
-				names, err := stringsArg(a, "fields_list")
+				names, err := stringsArg(a, defaultGetFields(v))
 				if err != nil {
 					return nil, err
 				}
@@ -538,6 +538,15 @@ func nameSearchDomain(v int) string {
 		return "args"
 	}
 	return "domain"
+}
+
+// defaultGetFields is the name of default_get's parameter: fields_list up
+// to 18, fields in 19 (odoo/orm/models.py of 19.0).
+func defaultGetFields(v int) string {
+	if v <= 18 {
+		return "fields_list"
+	}
+	return "fields"
 }
 
 func operationArg(a Args) (string, error) {

@@ -254,9 +254,11 @@ func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 }
 
 // handleVersion serves GET /web/version and /json/version (19); earlier
-// versions have no such route.
+// versions have no such route. A gateway that serves JSON-2 in front of an
+// earlier Odoo answers /json/version, which JSON-2 clients read, and leaves
+// /web/version as that Odoo has it.
 func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
-	if !h.profile.JSON2 {
+	if !h.profile.JSON2 || r.URL.Path == "/web/version" && h.profile.Version < 19 {
 		if r.URL.Path == "/json/version" {
 			h.unknownRoute(w, r)
 			return

@@ -1,9 +1,11 @@
 package rpc
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
@@ -39,36 +41,8 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 			"Request inferred type is compatible with [&#39;http&#39;] but &#39;/json/2/&lt;__model__&gt;/&lt;__method__&gt;&#39; is type=&#39;json2&#39;.<br><br>Please verify the Content-Type request header and try again.")
 		return
 	}
-	if db := r.Header.Get("X-Odoo-Database"); db != "" && db != h.cfg.DBName {
-		htmlError(w, http.StatusNotFound, "Not Found",
-			"No database is selected and the requested URL was not found in the server-wide controllers.<!-- Alternatively, use the X-Odoo-Database header. -->")
-		return
-	}
-	m := bearerRE.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil || m[1] == "" {
-		h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgNoBearer})
-		return
-	}
-	ctx, note := auth.WithKeyNote(r.Context())
-	var user *okapi.User
-	var err error
-	if front, ok := h.cfg.Exec.(Front); ok {
-		ctx, user, err = front.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
-	} else {
-		user, err = h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
-	}
-	if err != nil {
-		if auth.IsCooldown(err) {
-			e := okapi.AsError(err)
-			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-			h.json2Error(w, &okapi.Error{Code: okapi.ETooMany, Message: okapi.MsgCooldown})
-			return
-		}
-		if okapi.ErrorCode(err) == okapi.EAccessDenied {
-			h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgBadKey})
-			return
-		}
-		h.json2Error(w, h.wireError(r, err))
+	ctx, user, note, ok := h.bearerUser(w, r)
+	if !ok {
 		return
 	}
 	body := getBuf()
@@ -108,6 +82,76 @@ func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 		h.json2Error(w, &okapi.Error{Code: okapi.EInternal, Message: "Internal server error"})
 		return
 	}
+	setKeyExpiration(w, note)
+	writeJSON(w, http.StatusOK, *out)
+}
+
+// bearerUser checks the database header and the bearer key of a JSON-2
+// request, as Odoo's auth='bearer' routes do, answering the refusal itself
+// (ok false).
+func (h *Handler) bearerUser(w http.ResponseWriter, r *http.Request) (ctx context.Context, user *okapi.User, note *auth.KeyNote, ok bool) {
+	if db := r.Header.Get("X-Odoo-Database"); db != "" && db != h.cfg.DBName {
+		htmlError(w, http.StatusNotFound, "Not Found",
+			"No database is selected and the requested URL was not found in the server-wide controllers.<!-- Alternatively, use the X-Odoo-Database header. -->")
+		return nil, nil, nil, false
+	}
+	m := bearerRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil || m[1] == "" {
+		h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgNoBearer})
+		return nil, nil, nil, false
+	}
+	ctx, note = auth.WithKeyNote(r.Context())
+	var err error
+	if front, ok := h.cfg.Exec.(Front); ok {
+		ctx, user, err = front.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	} else {
+		user, err = h.cfg.Auth.CheckBearer(ctx, m[1], h.cfg.ClientIP(r))
+	}
+	if err != nil {
+		if auth.IsCooldown(err) {
+			e := okapi.AsError(err)
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+			h.json2Error(w, &okapi.Error{Code: okapi.ETooMany, Message: okapi.MsgCooldown})
+			return nil, nil, nil, false
+		}
+		if okapi.ErrorCode(err) == okapi.EAccessDenied {
+			h.json2Error(w, &okapi.Error{Code: okapi.EUnauthorized, Message: msgBadKey})
+			return nil, nil, nil, false
+		}
+		h.json2Error(w, h.wireError(r, err))
+		return nil, nil, nil, false
+	}
+	return ctx, user, note, true
+}
+
+// handleDocBearer serves /doc-bearer/<model>.json (Odoo 19): a model's
+// public methods and their signatures, for a bearer key whose user may
+// read the model. Protocol bridges (Okapi's gateway among them) read it to
+// name execute_kw's positional arguments.
+func (h *Handler) handleDocBearer(w http.ResponseWriter, r *http.Request) {
+	model, isJSON := strings.CutSuffix(r.PathValue("file"), ".json")
+	if !h.profile.JSON2 || !isJSON {
+		notFoundPage(w)
+		return
+	}
+	if _, front := h.cfg.Exec.(Front); front {
+		// A gateway has no signatures of its own to publish: its
+		// models are the upstream's.
+		notFoundPage(w)
+		return
+	}
+	_, user, note, ok := h.bearerUser(w, r)
+	if !ok {
+		return
+	}
+	doc, err := h.cfg.Models.Doc(r.Context(), user, model)
+	if err != nil {
+		h.json2Error(w, h.wireError(r, err))
+		return
+	}
+	out := getBuf()
+	defer putBuf(out)
+	*out, _ = jsonrpc.AppendValue(*out, doc)
 	setKeyExpiration(w, note)
 	writeJSON(w, http.StatusOK, *out)
 }

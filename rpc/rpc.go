@@ -76,6 +76,9 @@ type Config struct {
 	MaxBody int64
 	// NoListDB refuses db.list, as Odoo's list_db = False does.
 	NoListDB bool
+	// JSON2Only serves JSON-2 alone of the external API: /xmlrpc,
+	// /xmlrpc/2 and /jsonrpc answer 404, as an Odoo without them does.
+	JSON2Only bool
 }
 
 // Handler serves the RPC endpoints.
@@ -107,9 +110,14 @@ func New(cfg Config) *Handler {
 
 // Register mounts the endpoints on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("/xmlrpc/2/{service}", h.handleXMLRPC)
-	mux.HandleFunc("/xmlrpc/{service}", h.handleXMLRPC)
-	mux.HandleFunc("/jsonrpc", h.handleJSONRPC)
+	xml, jsonRPC := h.handleXMLRPC, h.handleJSONRPC
+	if h.cfg.JSON2Only {
+		xml = func(w http.ResponseWriter, _ *http.Request) { notFoundPage(w) }
+		jsonRPC = xml
+	}
+	mux.HandleFunc("/xmlrpc/2/{service}", xml)
+	mux.HandleFunc("/xmlrpc/{service}", xml)
+	mux.HandleFunc("/jsonrpc", jsonRPC)
 	mux.HandleFunc("/web/session/authenticate", h.jsonRoute(h.sessionAuthenticate))
 	mux.HandleFunc("/web/session/get_session_info", h.jsonRoute(h.sessionInfo))
 	mux.HandleFunc("/web/session/destroy", h.jsonRoute(h.sessionDestroy))
@@ -121,6 +129,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("/json/2/{model}/{method}", h.handleJSON2)
 	mux.HandleFunc("/json/2", h.handleJSON2Elsewhere)
 	mux.HandleFunc("/json/2/{path...}", h.handleJSON2Elsewhere)
+	mux.HandleFunc("/doc-bearer/{file}", h.handleDocBearer)
 	mux.HandleFunc("GET "+InfoPath, h.handleInfo)
 	mux.HandleFunc(KeyStatusPath, h.handleKeyStatus)
 	h.registerMailPlugin(mux)

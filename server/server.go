@@ -68,6 +68,9 @@ type Config struct {
 	Pprof bool
 	// NoListDB refuses db.list(), as Odoo's list_db = False does.
 	NoListDB bool
+	// JSON2Only answers only JSON-2 of the external API: XML-RPC and
+	// JSON-RPC answer 404, as an Odoo that removed them would (19 only).
+	JSON2Only bool
 	// Synchronous is SQLite's synchronous setting.
 	Synchronous string
 	// Poll is how often the change feed is read (default 200ms).
@@ -162,6 +165,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	} else if prof, err = okapi.ProfileFor(cfg.Version); err != nil {
 		return nil, err
 	}
+	if cfg.JSON2Only && !prof.JSON2 {
+		err = fmt.Errorf("only JSON-2 was asked for, and Odoo %d has no JSON-2 (19 and later)", cfg.Version)
+	}
+	if err != nil {
+		return nil, err
+	}
 	hasher, _, err := storage.Pepper(cfg.DataDir, cfg.Secret)
 	if err != nil {
 		return nil, err
@@ -223,7 +232,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		exec = gw
 	}
 	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
-		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB})
+		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB, JSON2Only: cfg.JSON2Only})
 	s.handler = s.routes()
 	return s, nil
 }

@@ -99,6 +99,7 @@ func TestInvalidFlagValue(t *testing.T) {
 	}
 	calls = append(calls,
 		call{[]string{"serve", "--log-format", "xml"}, `--log-format must be text or json, not "xml"`},
+		call{[]string{"serve", "--rpc", "soap"}, `--rpc must be "all" or "json2", not "soap"`},
 		call{[]string{"serve", "--log-level", "loud"}, "--log-level"},
 		call{[]string{"serve", "--sqlite-synchronous", "sometimes"}, `--sqlite-synchronous must be NORMAL or FULL`},
 		call{[]string{"serve", "--addr", "127.0.0.1:8069", "--cooldown", "soon"}, `invalid argument "soon" for "--cooldown" flag`},

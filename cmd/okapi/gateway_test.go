@@ -40,9 +40,16 @@ type gw struct {
 // links alice. Both run with their default flags.
 func startGateway(t *testing.T, version string, store []string, extra ...string) *gw {
 	t.Helper()
+	return startGatewayUp(t, version, nil, store, extra...)
+}
+
+// startGatewayUp is startGateway with upArgs added to the upstream's flags
+// (--rpc json2, say).
+func startGatewayUp(t *testing.T, version string, upArgs, store []string, extra ...string) *gw {
+	t.Helper()
 	upStore := []string{"--data", t.TempDir()}
 	g := &gw{}
-	g.upstream = startServer(t, []string{"OKAPI_ADMIN_PASSWORD=admin"}, append(upStore, "--odoo-version", version, "--db-name", "prod")...)
+	g.upstream = startServer(t, []string{"OKAPI_ADMIN_PASSWORD=admin"}, append(append(upStore, "--odoo-version", version, "--db-name", "prod"), upArgs...)...)
 	g.upRun = func(args ...string) string { return mustOkapi(t, append(args, upStore...)...) }
 	g.upRun("user", "create", "--login", "bob", "--password", "bob-pass-1")
 	g.upRun("user", "create", "--login", "alice", "--password", "alice-pass-1")
@@ -137,6 +144,17 @@ func TestGateway(t *testing.T) {
 				_, ed := direct.ExecuteKW(ctx, call.model, call.method, call.args, nil)
 				cg, _ := eg.(*client.Error)
 				cd, _ := ed.(*client.Error)
+				if v == "19" && call.method == "no_such_method" {
+					// The gateway forwards to 19 over JSON-2, which takes
+					// names: positionals of a method the upstream does not
+					// publish cannot be named, and are refused saying so
+					// (docs/bridge.md).
+					if cg == nil || cg.FaultCode != int64(1) || !strings.Contains(cg.Message, "cannot pass positional arguments by name") ||
+						!strings.Contains(cg.Message, "publishes no public method") {
+						t.Errorf("%s.%s through the JSON-2 bridge: %v", call.model, call.method, eg)
+					}
+					continue
+				}
 				if cg == nil || cd == nil || cg.FaultCode != cd.FaultCode || cg.Message != cd.Message || cg.Name != cd.Name {
 					t.Errorf("%s.%s: through the gateway %#v, upstream %#v", call.model, call.method, eg, ed)
 				}

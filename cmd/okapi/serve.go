@@ -31,7 +31,10 @@ type serveOpts struct {
 }
 
 func newServeCmd() *cobra.Command {
-	var o serveOpts
+	var (
+		o    serveOpts
+		rpcs string
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Okapi server",
@@ -46,17 +49,24 @@ servers may share one PostgreSQL database (give them the same server secret:
 the same secret.key file, or $OKAPI_SECRET).`,
 		Example: `  okapi serve
   okapi serve --addr 127.0.0.1:8069 --data ./okapi-data --odoo-version 18 --db-name mycompany
-  okapi serve --db postgres://okapi@127.0.0.1/okapi --odoo-version 19`,
+  okapi serve --db postgres://okapi@127.0.0.1/okapi --odoo-version 19
+  okapi serve --odoo-version 19 --rpc json2    # an Odoo without XML-RPC and JSON-RPC`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Checked before the configuration, which makes the data folder.
+			if rpcs != "all" && rpcs != "json2" {
+				return usagef("--rpc must be \"all\" or \"json2\", not %q", rpcs)
+			}
 			cfg, err := o.config(cmd)
 			if err != nil {
 				return err
 			}
+			cfg.JSON2Only = rpcs == "json2"
 			return serve(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
 	o.register(cmd)
+	cmd.Flags().StringVar(&rpcs, "rpc", "all", `external APIs to answer: "all", or "json2" alone (XML-RPC and JSON-RPC answer 404, as an Odoo that removed them; 19 only)`)
 	return cmd
 }
 
@@ -182,8 +192,8 @@ func serve(ctx context.Context, cfg server.Config, out interface{ Write([]byte) 
 		kind = "PostgreSQL"
 	}
 	if cfg.Gateway != nil {
-		fmt.Fprintf(out, "Okapi gateway in front of %s (Odoo %d, database %q) listening on %s, database %q (%s)\n",
-			cfg.Gateway.URL, s.Gateway.Major(), cfg.Gateway.DB, s.URL(), cfg.DBName, kind)
+		fmt.Fprintf(out, "Okapi gateway in front of %s (Odoo %d, database %q, calls forwarded over %s) listening on %s, database %q (%s)\n",
+			cfg.Gateway.URL, s.Gateway.Major(), cfg.Gateway.DB, s.Gateway.Protocol(), s.URL(), cfg.DBName, kind)
 	} else {
 		fmt.Fprintf(out, "Okapi (Odoo %d) listening on %s, database %q (%s)\n", cfg.Version, s.URL(), cfg.DBName, kind)
 	}

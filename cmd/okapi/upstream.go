@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -89,6 +90,15 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 			actx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			uid, err := cl.Authenticate(actx)
+			var re *client.ResponseError
+			if errors.As(err, &re) && re.Status == http.StatusNotFound {
+				// An Odoo that answers only JSON-2: the key is checked
+				// there (its owner must be the login).
+				if cl, err = client.New(client.Config{URL: url, DB: db, Login: upLogin, Key: key, Protocol: client.JSON2, HTTPClient: hc}); err != nil {
+					return err
+				}
+				uid, err = cl.Authenticate(actx)
+			}
 			if client.IsAccessDenied(err) {
 				return fmt.Errorf("the upstream %s (database %q) refused login %q with this key: check the login (--upstream-login) and the key", url, db, upLogin)
 			}
