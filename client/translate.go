@@ -42,7 +42,8 @@ var (
 	noModelRE = regexp.MustCompile(`^Object (\S+) doesn't exist$`)
 	// json2NoModelRE is how JSON-2 says it.
 	json2NoModelRE = regexp.MustCompile(`^the model '([^']*)' does not exist$`)
-	noMethodRE     = regexp.MustCompile(`^The method '[^']*' does not exist$`)
+	// Odoo 14–17 name the model apart: "… does not exist on the model 'x'".
+	noMethodRE = regexp.MustCompile(`^The method '[^']*' does not exist( on the model '[^']*')?$`)
 	// missingArgRE is Python's TypeError for a missing argument, which
 	// JSON-2 checks before the call and answers 422.
 	missingArgRE = regexp.MustCompile(`missing \d+ required (positional |keyword-only )?arguments?`)

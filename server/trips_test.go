@@ -55,16 +55,22 @@ func TestRoundTripsPerCall(t *testing.T) {
 					serve(t, h, c)
 				}
 				var got []int64
-				atWant := 0
+				atWant, over := 0, 0
 				for i := 0; i < 20; i++ {
 					n := serve(t, h, c)
 					got = append(got, n)
 					if n == want[name] {
 						atWant++
 					}
+					// A change event of the set-up arriving late (the
+					// feed's poll) may make one call re-read its user; a
+					// cost added to the call shows on every call.
 					if n > want[name]+1 {
-						t.Errorf("%s: a call made %d round trips, want %d (and never more than one extra, to prepare a statement on a new connection)", name, n, want[name])
+						over++
 					}
+				}
+				if over > 1 {
+					t.Errorf("%s: round trips per call %v, want %d (and never more than one extra, to prepare a statement on a new connection, save once)", name, got, want[name])
 				}
 				// Background work can make the pool hand a request a
 				// connection that has not prepared the statement yet;
