@@ -375,6 +375,14 @@ func (l *limiter) sync(ctx context.Context) error {
 	l.pending, l.clear, l.newKnow = map[string]int{}, map[string]struct{}{}, map[string]struct{}{}
 	l.mu.Unlock()
 	now := l.now()
+	// Clears first: a success drops the pending count of its key, so what
+	// is pending for a cleared key came after the success, and adding it
+	// before the clear would bring the old count back (and its cooldown).
+	for k := range clear {
+		if err := l.store.ClearFailures(ctx, k); err != nil {
+			return err
+		}
+	}
 	if len(pending) > 0 {
 		counts, err := l.store.AddFailures(ctx, pending, now, 10*l.cfg.Duration)
 		if err != nil {
@@ -399,11 +407,6 @@ func (l *limiter) sync(ctx context.Context) error {
 			ks[k] = 1
 		}
 		if _, err := l.store.AddFailures(ctx, ks, now, KnownFor); err != nil {
-			return err
-		}
-	}
-	for k := range clear {
-		if err := l.store.ClearFailures(ctx, k); err != nil {
 			return err
 		}
 	}
