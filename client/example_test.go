@@ -81,7 +81,7 @@ func startServer(version int) (*testServer, error) {
 		return nil, err
 	}
 	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, Version: version, DBName: "acme",
-		AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+		AdminPassword: "admin"})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func FuzzJSON2(f *testing.F) {
 	opt := storetest.Options(f, "sqlite")
 	var logged errorLog
 	s, err := server.New(ctx, server.Config{DataDir: opt.DataDir, DBName: "acme", Version: 19, AdminPassword: "admin",
-		Cooldown: &auth.Cooldown{}, Log: slog.New(&logged)})
+		Log: slog.New(&logged)})
 	if err != nil {
 		f.Fatal(err)
 	}

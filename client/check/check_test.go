@@ -185,7 +185,7 @@ func TestRunAgainstOkapi(t *testing.T) {
 // TestProxyDropsAuthorization: a proxy that drops the Authorization header
 // breaks JSON-2 only; the checker says so.
 func TestProxyDropsAuthorization(t *testing.T) {
-	srv, key, _ := startOkapi(t, 19, auth.Cooldown{})
+	srv, key, _ := startOkapi(t, 19, auth.DefaultCooldown)
 	target, _ := url.Parse(srv.URL())
 	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(target)
