@@ -22,7 +22,7 @@ import (
 func startNode(t *testing.T, url, secret string) *server.Server {
 	t.Helper()
 	return servertest.Start(t, server.Config{DataDir: t.TempDir(), DBURL: url, DBName: "acme",
-		Version: 19, Secret: secret, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+		Version: 19, Secret: secret, AdminPassword: "admin"})
 }
 
 // searchCount calls execute_kw search_count over XML-RPC; it returns the
@@ -127,7 +127,7 @@ func TestClusterStartAndCleanup(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			s, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DBURL: url, DBName: "acme",
-				Version: 18, Secret: secret, AdminPassword: "admin", Cooldown: &auth.Cooldown{}})
+				Version: 18, Secret: secret, AdminPassword: "admin"})
 			if err != nil {
 				errs <- err
 				return

@@ -31,7 +31,7 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 func TestObservability(t *testing.T) {
 	opt := storetest.Options(t, "sqlite")
 	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBName: "acme",
-		Version: 19, AdminPassword: "admin", Cooldown: &auth.Cooldown{}, Pprof: true})
+		Version: 19, AdminPassword: "admin", Pprof: true})
 	ctx := context.Background()
 	u, _ := s.Auth.CreateUser(ctx, nil, auth.UserRequest{Login: "alice"})
 	key, _, _ := s.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: u.ID, Name: "k"})
