@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -271,18 +270,7 @@ func TestConnectSaysFailureOnce(t *testing.T) {
 // runInDir runs okapi in dir and returns stdout, stderr and the exit status.
 func runInDir(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	var out, errs strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errs
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errs.String(), code
+	return proctest.RunIn(t, binary, dir, "", args...)
 }
 
 // TestServeStopsGracefully: on SIGTERM (what systemd, Docker and

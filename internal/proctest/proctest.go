@@ -208,7 +208,14 @@ func (s *Server) Kill() {
 // exit status.
 func Run(t testing.TB, binary, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return RunIn(t, binary, "", stdin, args...)
+}
+
+// RunIn is Run in the folder dir (the test's own when empty).
+func RunIn(t testing.TB, binary, dir, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
