@@ -87,6 +87,17 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// Tables added since migration 0014 notify writes too (see there).
+	if err := db.Write(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", MigrationLock)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "SELECT okapi_watch_tables()")
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("watching tables for the read cache: %w", err)
+	}
 	return db, nil
 }
 
@@ -189,10 +200,16 @@ func (Dialect) TryXactLock(ctx context.Context, tx *sqldb.Tx, key int64) (bool, 
 // Listen keeps a connection LISTENing on the auth-event channel and sends on
 // wake (without blocking) for every notification, reconnecting with backoff
 // until ctx ends. Polling covers any notification lost while reconnecting.
-func Listen(ctx context.Context, url string, wake chan<- struct{}, log *slog.Logger) {
+// It also listens for writes to any table (migration 0014) and calls
+// changed for each, and once each time it (re)connects, since writes may
+// have gone unheard meanwhile; changed may be nil.
+func Listen(ctx context.Context, url string, wake chan<- struct{}, changed func(), log *slog.Logger) {
+	if changed == nil {
+		changed = func() {}
+	}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, url, wake)
+		err := listenOnce(ctx, url, wake, changed)
 		if ctx.Err() != nil {
 			return
 		}
@@ -206,18 +223,24 @@ func Listen(ctx context.Context, url string, wake chan<- struct{}, log *slog.Log
 	}
 }
 
-func listenOnce(ctx context.Context, url string, wake chan<- struct{}) error {
+func listenOnce(ctx context.Context, url string, wake chan<- struct{}, changed func()) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN okapi_auth"); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN okapi_auth; LISTEN okapi_data"); err != nil {
 		return err
 	}
+	changed()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Channel == "okapi_data" {
+			changed()
+			continue
 		}
 		select {
 		case wake <- struct{}{}:

@@ -94,6 +94,10 @@ type DB struct {
 	scache sync.Map // stmtKey → *sql.Stmt
 	// nq and ns count the entries of the caches, which are bounded.
 	nq, ns atomic.Int64
+	// gen is the data generation and writing the writes under way
+	// (generation.go).
+	gen     atomic.Uint64
+	writing atomic.Int64
 }
 
 // The caches keep query shapes that recur. Clients can make endless new
@@ -255,6 +259,8 @@ func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 // Write runs fn in a read-write transaction, committing when it returns nil.
 // A lock timeout from another process is retried a few times.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	db.beginWrite()
+	defer db.endWrite()
 	return db.run(ctx, db.W, nil, fn)
 }
 
@@ -269,6 +275,8 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 // COMMIT would be three. Lock timeouts are retried as Write's are.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
+	db.beginWrite()
+	defer db.endWrite()
 	err := db.retry(ctx, func() error {
 		db.trip(ctx)
 		var err error
