@@ -184,3 +184,24 @@ func hasNUL(v any) bool {
 	}
 	return false
 }
+
+// pureReads are the ORM's methods whose answer depends on nothing but their
+// arguments, their user and the stored data: no clock, no side effect.
+var pureReads = map[string]bool{"search": true, "search_read": true, "read": true, "search_count": true,
+	"exists": true, "fields_get": true, "name_search": true, "name_get": true}
+
+// Pure reports whether model.method is one of the ORM's pure reads on a
+// model whose stored data says all there is (the read cache keeps such
+// answers). API keys are left out: whether one shows depends on the clock
+// (its expiry) as well as on the stored rows.
+func (r *Registry) Pure(model, method string) bool {
+	if !pureReads[method] || strings.HasPrefix(model, "res.users.apikeys") {
+		return false
+	}
+	m := r.models[model]
+	if m == nil {
+		return false
+	}
+	meth := r.method(m, method)
+	return meth != nil && !meth.Write
+}

@@ -99,6 +99,16 @@ func (m *Metrics) Handler(s *Server) http.Handler {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okapi_key_cache_entries", Help: "Credentials in the verification cache."},
 			func() float64 { return float64(s.Auth.CacheSize()) }),
 	)
+	if c := s.ReadCache; c != nil {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okapi_read_cache_hits_total", Help: "Pure reads answered from the read cache."},
+				func() float64 { h, _ := c.Stats(); return float64(h) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okapi_read_cache_misses_total", Help: "Pure reads the read cache could not answer."},
+				func() float64 { _, n := c.Stats(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okapi_read_cache_bytes", Help: "Estimated size of the answers in the read cache."},
+				func() float64 { _, b := c.Len(); return float64(b) }),
+		)
+	}
 	if w := s.Store.DB().W; w != s.Store.DB().R {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(w, "writer"))
 	}

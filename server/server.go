@@ -25,6 +25,7 @@ import (
 	"github.com/okapi-erp/okapi/model"
 	"github.com/okapi-erp/okapi/policy"
 	"github.com/okapi-erp/okapi/postgres"
+	"github.com/okapi-erp/okapi/readcache"
 	"github.com/okapi-erp/okapi/rpc"
 	"github.com/okapi-erp/okapi/secret"
 	"github.com/okapi-erp/okapi/sqldb"
@@ -64,6 +65,10 @@ type Config struct {
 	MaxBodyInFlight int64
 	// Cooldown is the brute-force limit (default: Odoo's 5 failures → 60 s).
 	Cooldown *auth.Cooldown
+	// ReadCache is how long an answer of a pure read may be served from
+	// memory (readcache; 0: readcache.DefaultTTL, negative: no cache). The
+	// gateway never caches: it cannot see its upstream's writes.
+	ReadCache time.Duration
 	// Pprof mounts /debug/pprof for administrators.
 	Pprof bool
 	// NoListDB refuses db.list(), as Odoo's list_db = False does.
@@ -121,6 +126,8 @@ type Server struct {
 	Metrics *Metrics
 	// Gateway is the upstream executor of okapi gateway; nil for serve.
 	Gateway *gateway.Gateway
+	// ReadCache answers repeated pure reads of okapi serve; nil when off.
+	ReadCache *readcache.Cache
 	// Hasher holds the server secret's derived keys.
 	Hasher  *secret.Hasher
 	handler http.Handler
@@ -193,7 +200,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	var wake chan struct{}
 	if opened.Postgres {
 		wake = make(chan struct{}, 1)
-		go postgres.Listen(bg, cfg.DBURL, wake, cfg.Log)
+		go postgres.Listen(bg, cfg.DBURL, wake, opened.Store.DB().Changed, cfg.Log)
 	}
 	cooldown := auth.DefaultCooldown
 	if cfg.Cooldown != nil {
@@ -230,6 +237,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		gw.Bind(s.Auth, opened.Store, sealer, checker)
 		exec = gw
+	} else if cfg.ReadCache >= 0 {
+		ttl := cfg.ReadCache
+		if ttl == 0 {
+			ttl = readcache.DefaultTTL
+		}
+		s.ReadCache = readcache.New(readcache.Config{Next: s.Models, Generation: opened.Store.DB().Generation, TTL: ttl, Now: cfg.Now})
+		exec = s.ReadCache
 	}
 	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
 		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB, JSON2Only: cfg.JSON2Only})

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/readcache"
 	"github.com/okapi-erp/okapi/server"
 )
 
@@ -24,6 +25,7 @@ type serveOpts struct {
 	proxies       []string
 	cooldownAfter int
 	cooldownFor   time.Duration
+	readCache     time.Duration
 	perLogin      bool
 	logLevel      string
 	logFormat     string
@@ -121,6 +123,10 @@ func (o *serveOpts) config(cmd *cobra.Command) (server.Config, error) {
 	}
 	cfg.MaxBodyBytes = o.maxBody
 	cfg.Cooldown = &auth.Cooldown{After: o.cooldownAfter, Duration: o.cooldownFor, PerLogin: o.perLogin}
+	cfg.ReadCache = o.readCache
+	if o.readCache == 0 {
+		cfg.ReadCache = -1
+	}
 	cfg.Secret = os.Getenv("OKAPI_SECRET")
 	cfg.AdminPassword = os.Getenv("OKAPI_ADMIN_PASSWORD")
 	out := cmd.OutOrStdout()
@@ -144,6 +150,7 @@ func (o *serveOpts) register(cmd *cobra.Command) {
 	f.Int64Var(&cfg.MaxBodyInFlight, "max-body-in-flight", 32<<20, "bytes of large request bodies read and decoded at once; more wait, then get 503")
 	f.IntVar(&o.cooldownAfter, "cooldown-after", 5, "failed logins from one address (or for one login) before passwords wait; 0 disables")
 	f.DurationVar(&o.cooldownFor, "cooldown", 60*time.Second, "how long a cooldown lasts")
+	f.DurationVar(&o.readCache, "read-cache", readcache.DefaultTTL, "how long the answer of a pure read (search_read, read, …) may be served again from memory; any write seen first drops it; 0 disables")
 	f.BoolVar(&o.perLogin, "cooldown-per-login", true, "also count password failures per login, whatever the address (never holds back keys, nor addresses that logged in as the login before)")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve /debug/pprof to logged-in administrators")
 	f.BoolVar(&cfg.NoListDB, "no-list-db", false, "refuse db.list(), as Odoo's list_db = False")
