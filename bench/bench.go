@@ -109,6 +109,11 @@ type Config struct {
 	Warmup time.Duration
 	// Limit is the search_read/json2 row limit (default 10).
 	Limit int
+	// Fresh makes every search_read/json2 request a question never asked
+	// before (the domain gains ["id", "!=", -n], n counting requests), so
+	// that no cache of answers — Okapi's read cache, a proxy's — can
+	// answer it: the database does, every time.
+	Fresh bool
 	// Fields are the fields read (default name, email); each must be present
 	// in every record of every answer.
 	Fields []string
@@ -317,9 +322,13 @@ func normalize(cfg Config) (Config, *url.URL, error) {
 // target is one prepared call: the request every worker sends and the check
 // every answer goes through. It is read-only once built, shared by workers.
 type target struct {
-	tr      *http.Transport
-	tmpl    *http.Request // URL and headers; each request is a shallow copy
-	body    []byte
+	tr   *http.Transport
+	tmpl *http.Request // URL and headers; each request is a shallow copy
+	body []byte
+	// fresh, when set, makes the body of each request, numbered from 1
+	// by seq: a question no request asked before (Config.Fresh).
+	fresh   func(n uint64) []byte
+	seq     atomic.Uint64
 	timeout time.Duration
 	check   checker
 }
@@ -434,6 +443,9 @@ func (r *runner) prepare(ctx context.Context, base *url.URL) (*target, error) {
 		tg, err = newTarget(r.tr, at("/xmlrpc/2/object"), xmlHeader,
 			searchReadBody(cfg.DB, n, cfg.Key, cfg.Fields, cfg.Limit), cfg.Timeout,
 			checker{call: CallSearchRead, fields: cfg.Fields})
+		if err == nil && cfg.Fresh {
+			tg.fresh = func(seq uint64) []byte { return searchReadFresh(cfg.DB, n, cfg.Key, cfg.Fields, cfg.Limit, seq) }
+		}
 	} else {
 		h := http.Header{
 			"Content-Type":  {"application/json"},
@@ -446,6 +458,9 @@ func (r *runner) prepare(ctx context.Context, base *url.URL) (*target, error) {
 		tg, err = newTarget(r.tr, at("/json/2/res.partner/search_read"), h,
 			json2Body(cfg.Fields, cfg.Limit), cfg.Timeout,
 			checker{call: CallJSON2, fields: cfg.Fields})
+		if err == nil && cfg.Fresh {
+			tg.fresh = func(seq uint64) []byte { return json2Fresh(cfg.Fields, cfg.Limit, seq) }
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -496,12 +511,16 @@ func (w *worker) send(ctx context.Context) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.t.timeout)
 	defer cancel()
 	req := w.t.tmpl.WithContext(ctx)
+	body := w.t.body
+	if w.t.fresh != nil {
+		body = w.t.fresh(w.t.seq.Add(1))
+	}
 	// io.NopCloser over a *bytes.Reader: net/http recognises that as
 	// an in-memory body and writes headers and body in one syscall (one TCP
 	// segment, like Python's clients); any other reader type gets the
 	// headers flushed on their own first.
-	req.Body = io.NopCloser(bytes.NewReader(w.t.body))
-	req.ContentLength = int64(len(w.t.body))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
 	resp, err := w.t.tr.RoundTrip(req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("no answer: %w", err)

@@ -82,20 +82,39 @@ func authenticateBody(db, login, key string) []byte {
 // searchReadBody is object.execute_kw(db, uid, key, "res.partner",
 // "search_read", [[]], {"fields": fields, "limit": limit}).
 func searchReadBody(db string, uid int, key string, fields []string, limit int) []byte {
+	return searchReadFresh(db, uid, key, fields, limit, 0)
+}
+
+// searchReadFresh is searchReadBody whose domain, for n > 0, is
+// [["id", "!=", -n]]: every record, as a question never asked before.
+func searchReadFresh(db string, uid int, key string, fields []string, limit int, n uint64) []byte {
 	fs := make([]any, len(fields))
 	for i, f := range fields {
 		fs[i] = f
 	}
+	domain := []any{}
+	if n > 0 {
+		domain = []any{[]any{"id", "!=", -int(n)}}
+	}
 	return xmlrpcCall("execute_kw", db, uid, key, "res.partner", "search_read",
-		[]any{[]any{}},
+		[]any{domain},
 		[]xmlMember{{"fields", fs}, {"limit", limit}})
 }
 
 // json2Body is json.dumps({"domain": [], "fields": fields, "limit": limit})
 // with Python's default separators.
-func json2Body(fields []string, limit int) []byte {
+func json2Body(fields []string, limit int) []byte { return json2Fresh(fields, limit, 0) }
+
+// json2Fresh is json2Body whose domain, for n > 0, is [["id", "!=", -n]].
+func json2Fresh(fields []string, limit int, n uint64) []byte {
 	var b bytes.Buffer
-	b.WriteString(`{"domain": [], "fields": [`)
+	b.WriteString(`{"domain": [`)
+	if n > 0 {
+		b.WriteString(`["id", "!=", -`)
+		b.WriteString(strconv.FormatUint(n, 10))
+		b.WriteString(`]`)
+	}
+	b.WriteString(`], "fields": [`)
 	for i, f := range fields {
 		if i > 0 {
 			b.WriteString(", ")

@@ -91,14 +91,18 @@ echo "ceiling 18199 $work/sqlite-okapi.key $! -" >>"$work/targets"
 sleep 0.5
 
 echo "## okapi bench, c=$CONC, $DURATION per call and server"
-for call in authenticate search_read json2; do
+# "+fresh": every request a question not asked before (okapi bench --fresh),
+# which the read cache cannot answer: the database's figures.
+for call in authenticate search_read json2 search_read+fresh json2+fresh; do
+	flags=
+	case $call in *+fresh) flags=--fresh ;; esac
 	while read -r label port key pid db; do
 		( peak=0; while kill -0 "$pid" 2>/dev/null; do r=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status"); [ "$r" -gt "$peak" ] && peak=$r; echo $peak >"$work/rss"; sleep 0.5; done ) &
 		watcher=$!
 		: >"$work/pg0"; : >"$work/pg1"
 		if [ "$db" != - ]; then pgsnap "$db" >"$work/pg0"; pgwatch "$db" "$work/pg1" & pgw=$!; fi
 		t0=$(ticks "$pid")
-		"$okapi" bench "http://127.0.0.1:$port" --db acme --login alice --key-file "$key" --call $call -c "$CONC" -d "$DURATION" --json 2>/dev/null >"$work/out.json"
+		"$okapi" bench "http://127.0.0.1:$port" --db acme --login alice --key-file "$key" --call "${call%+fresh}" $flags -c "$CONC" -d "$DURATION" --json 2>/dev/null >"$work/out.json"
 		t1=$(ticks "$pid")
 		pg=0
 		if [ "$db" != - ]; then pgsnap "$db" >>"$work/pg1"; kill $pgw; wait $pgw 2>/dev/null || true; pg=$(pgdelta "$work/pg0" "$work/pg1"); fi

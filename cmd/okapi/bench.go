@@ -106,6 +106,7 @@ Exits non-zero if the run could not start or any answer was wrong.`,
 	f.IntVar(&cfg.MaxRequests, "max-requests", 0, "stop after this many answers (0: no limit)")
 	f.DurationVar(&cfg.Warmup, "warmup", bench.DefaultWarmup, "unmeasured warm-up before the measured phase (0: none)")
 	f.IntVar(&cfg.Limit, "limit", bench.DefaultLimit, "search_read/json2 row limit")
+	f.BoolVar(&cfg.Fresh, "fresh", false, "search_read/json2: make every request a question not asked before (no read cache can answer it)")
 	f.DurationVar(&cfg.Timeout, "timeout", bench.DefaultTimeout, "per-request timeout")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&withCeiling, "with-ceiling", false, "also measure the ceiling server and print the ratio")
