@@ -18,6 +18,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -135,13 +137,38 @@ func Handler() http.Handler {
 // then shuts down gracefully and returns nil. ready, when not nil, is called
 // with the bound address once the server accepts connections.
 func ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
+	return serve(ctx, addr, Handler(), ready)
+}
+
+// Proxy is the ceiling of a gateway: a plain reverse proxy (net/http's)
+// that forwards every request to target and its answer back, bytes
+// unchanged, on pooled keep-alive connections — no decoding, no credential,
+// no policy. Measured in front of the same upstream as a gateway, it tells
+// what any HTTP hop costs on the machine, and so how close a gateway can
+// come to the upstream's own throughput at best.
+func Proxy(target *url.URL) http.Handler {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
+	return &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		Transport: t,
+	}
+}
+
+// ListenAndServeProxy serves Proxy(target) as ListenAndServe serves the
+// fixed answers.
+func ListenAndServeProxy(ctx context.Context, addr string, target *url.URL, ready func(net.Addr)) error {
+	return serve(ctx, addr, Proxy(target), ready)
+}
+
+func serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

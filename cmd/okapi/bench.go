@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -116,7 +117,7 @@ Exits non-zero if the run could not start or any answer was wrong.`,
 // newCeilingCmd returns the hidden `okapi bench-ceiling` command, the
 // process `okapi bench --with-ceiling` starts.
 func newCeilingCmd() *cobra.Command {
-	var addr string
+	var addr, proxy string
 	var stopOnEOF bool
 	cmd := &cobra.Command{
 		Use:          "bench-ceiling",
@@ -139,12 +140,19 @@ func newCeilingCmd() *cobra.Command {
 				}()
 			}
 			out := cmd.OutOrStdout()
-			return ceiling.ListenAndServe(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(out, "listening on %s\n", a)
-			})
+			ready := func(a net.Addr) { fmt.Fprintf(out, "listening on %s\n", a) }
+			if proxy != "" {
+				target, err := url.Parse(proxy)
+				if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+					return usagef("--proxy: want an http(s) URL, e.g. http://127.0.0.1:8069")
+				}
+				return ceiling.ListenAndServeProxy(ctx, addr, target, ready)
+			}
+			return ceiling.ListenAndServe(ctx, addr, ready)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on")
+	cmd.Flags().StringVar(&proxy, "proxy", "", "serve the ceiling of a gateway instead: a plain reverse proxy to this URL, bytes unchanged")
 	cmd.Flags().BoolVar(&stopOnEOF, "stop-on-stdin-eof", false, "stop when stdin is closed")
 	cmd.Flags().MarkHidden("stop-on-stdin-eof")
 	return cmd
