@@ -46,6 +46,10 @@ type Config struct {
 	Cooldown Cooldown
 	// Metrics, if set, is told about each check.
 	Metrics Metrics
+	// Changed, if set, is called when the change feed brings events (a
+	// user, key or group changed, possibly in another process): the read
+	// cache must not serve what was read before.
+	Changed func()
 }
 
 // Metrics receives counts from the service; the HTTP layer exports them.
@@ -241,6 +245,9 @@ func (s *Service) Sync(ctx context.Context) error {
 			// Events were pruned before we read them: we cannot know
 			// what changed, so forget everything.
 			s.cache.invalidateAll()
+		}
+		if len(evs) > 0 && s.cfg.Changed != nil {
+			s.cfg.Changed()
 		}
 		for _, e := range evs {
 			switch e.Kind {

@@ -230,7 +230,10 @@ func TestReadCacheConcurrentWrites(t *testing.T) {
 // TestReadCacheLifetime: a write nobody announces — straight into the
 // database, past Okapi (as another process writing a SQLite file would) — is
 // seen once the answer's lifetime (1 s by default) is over, and a kept
-// answer is served until then. The test's clock moves, not the wall's.
+// answer is served until then. The test's clock moves, not the wall's. A
+// write the change feed reports (a user's contact, as the command line
+// changes users) is seen as soon as the feed is read, the clock standing
+// still.
 func TestReadCacheLifetime(t *testing.T) {
 	clock := testclock.New(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))
 	s, alice := cacheServer(t, "sqlite", clock.Now)
@@ -248,6 +251,19 @@ func TestReadCacheLifetime(t *testing.T) {
 	if got := names(t, s, alice, id); got[0] != "behind its back" {
 		t.Fatalf("after the lifetime: %v, want [behind its back]", got)
 	}
+
+	answeredFromCache(t, s, func() { names(t, s, alice, alice.PartnerID) })
+	if _, err := s.Store.DB().W.ExecContext(context.Background(), "UPDATE res_partner SET name = 'Alice Renamed' WHERE id = ?", alice.PartnerID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for names(t, s, alice, alice.PartnerID)[0] != "Alice Renamed" {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("a change the feed reports was not seen in 5 s with the clock standing still")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("a change the feed reports: seen after %v", time.Since(start))
 }
 
 // TestReadCacheMemoryBounded: thousands of distinct questions, each asked

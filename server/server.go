@@ -207,7 +207,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cooldown = *cfg.Cooldown
 	}
 	s.Auth, err = auth.New(auth.Config{Profile: prof, Store: opened.Store, Hasher: hasher, Log: cfg.Log, Now: cfg.Now,
-		Wake: wake, Poll: cfg.Poll, Cooldown: cooldown, Metrics: s.Metrics})
+		Wake: wake, Poll: cfg.Poll, Cooldown: cooldown, Metrics: s.Metrics, Changed: opened.Store.DB().Changed})
 	if err != nil {
 		cancel()
 		opened.Store.Close()
