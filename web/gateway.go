@@ -34,6 +34,7 @@ type UpstreamSection struct {
 	UpstreamLogin string
 	LinkURL       string // GET: the dialog; POST: the link
 	UnlinkURL     string
+	CSRF          string // the session's token, for the unlink form
 }
 
 // LinkDialog is "Link your Odoo key": the key, pasted.
@@ -87,7 +88,8 @@ func (h *Handler) upstreamSection(rq *request) (*UpstreamSection, error) {
 	if g == nil {
 		return nil, nil
 	}
-	s := &UpstreamSection{URL: g.URL, LinkURL: h.paths.Prefs + "/upstream", UnlinkURL: h.paths.Prefs + "/upstream/unlink"}
+	s := &UpstreamSection{URL: g.URL, LinkURL: h.paths.Prefs + "/upstream", UnlinkURL: h.paths.Prefs + "/upstream/unlink",
+		CSRF: rq.sess.CSRF}
 	l, err := g.Store.UpstreamLink(rq.ctx(), rq.user.ID)
 	switch {
 	case errors.Is(err, okapi.ErrNotFound):
