@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/okapi-erp/okapi"
+	"github.com/okapi-erp/okapi/auth"
 	okclient "github.com/okapi-erp/okapi/client"
 	"github.com/okapi-erp/okapi/gateway"
 	"github.com/okapi-erp/okapi/internal/proctest"
@@ -383,4 +384,34 @@ func TestGatewayWebKeyPolicy(t *testing.T) {
 	}
 	list := c.get("/web/preferences?tab=security")
 	contains(t, list.Body, "Policy", "Last Use", "models res.partner; from 127.0.0.0/8; 20/s", "never", "Expiration Date")
+}
+
+// TestGatewayWebUpstream2FA: with two-factor authentication on upstream,
+// Odoo refuses alice's password to other programs, so the gateway's login
+// refuses it too, saying why that may be and what to do; once an
+// administrator gave her a password of the gateway and linked her key
+// (okapi user create, okapi upstream link: keys pass 2FA), that password
+// logs her in and passes the identity check.
+func TestGatewayWebUpstream2FA(t *testing.T) {
+	e := newGatewayEnv(t, 18, "sqlite")
+	e.upRun("user", "2fa", "--login", "alice", "--enable")
+	c := e.clientFrom("127.0.0.8")
+	r := c.tryLogin("alice", upAlicePass)
+	contains(t, r.Body, "Wrong login/password", "If two-factor authentication is on for your Odoo user, Odoo refuses your password to other programs",
+		"log in with a password of this gateway", "okapi upstream link")
+
+	ctx := context.Background()
+	u := (&env{t: t, s: e.s}).createUser(auth.UserRequest{Login: "alice", Password: "alice-gw-Pass-1"})
+	if _, err := e.s.Gateway.Linker(e.s.Store).Link(ctx, gateway.LinkRequest{User: u, Key: e.aliceKey}); err != nil {
+		t.Fatalf("linking with the key while 2FA is on upstream: %v", err)
+	}
+	c.login("alice", "alice-gw-Pass-1")
+	tok := c.token("/web/preferences?tab=security")
+	// Her Odoo password is still refused upstream: not an identity.
+	r = c.post("/web/preferences/identity", url.Values{"csrf_token": {tok}, "do": {"new"}, "password": {upAlicePass}})
+	contains(t, r.Body, "Incorrect Password")
+	r = c.post("/web/preferences/identity", url.Values{"csrf_token": {tok}, "do": {"new"}, "password": {"alice-gw-Pass-1"}})
+	if to := location(t, r); !strings.HasSuffix(to, "/apikeys/new") {
+		t.Fatalf("identity check with the gateway password goes to %s", to)
+	}
 }
