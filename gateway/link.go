@@ -32,12 +32,18 @@ type Linker struct {
 	Timeout time.Duration // each check (default 30 s)
 	Sealer  *Sealer
 	Store   LinkStore
+	// Slots, when set, bounds the checks in flight at once (its capacity):
+	// a flood of logins cannot open unbounded connections upstream.
+	Slots chan struct{}
 }
+
+// maxSecret bounds what is sent upstream as a password or a key.
+const maxSecret = 4096
 
 // Linker returns the gateway's linker: its upstream, its pooled and
 // TLS-verifying HTTP client, its timeout and its sealer.
 func (g *Gateway) Linker(store LinkStore) *Linker {
-	return &Linker{URL: g.cfg.URL, DB: g.cfg.DB, HTTP: g.http, Timeout: g.cfg.Timeout, Sealer: g.cfg.Sealer, Store: store}
+	return &Linker{URL: g.cfg.URL, DB: g.cfg.DB, HTTP: g.http, Timeout: g.cfg.Timeout, Sealer: g.cfg.Sealer, Store: store, Slots: g.checks}
 }
 
 // Authenticate asks the upstream's common.authenticate who login is with
@@ -51,8 +57,19 @@ func (l *Linker) Authenticate(ctx context.Context, login, secret string) (int64,
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	if len(secret) > maxSecret || len(login) > okapi.MaxLoginBytes {
+		return 0, okapi.ErrAccessDenied
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if l.Slots != nil {
+		select {
+		case l.Slots <- struct{}{}:
+			defer func() { <-l.Slots }()
+		case <-ctx.Done():
+			return 0, &okapi.Error{Code: okapi.EUpstream, Message: "The gateway is busy checking passwords with the upstream Odoo at " + l.URL + ": try again in a moment."}
+		}
+	}
 	cl, err := l.client(login, secret, 0, client.XMLRPC)
 	if err != nil {
 		return 0, err
