@@ -415,3 +415,53 @@ func TestGatewayWebUpstream2FA(t *testing.T) {
 		t.Fatalf("identity check with the gateway password goes to %s", to)
 	}
 }
+
+// TestGatewayWebLinkOtherUID: the upstream's user of alice's login is
+// replaced after she logged in (renamed away, a new "alice" made): a key
+// of the new upstream user, whose login matches, is refused because its
+// uid is not the one she logged in as, and nothing is stored; her login
+// with the new user's password is refused until an administrator decides.
+func TestGatewayWebLinkOtherUID(t *testing.T) {
+	e := newGatewayEnv(t, 19, "sqlite")
+	pp := prefsPath(e.s.Profile)
+	ctx := context.Background()
+	c := e.clientFrom("127.0.0.9")
+	c.login("alice", upAlicePass)
+	u, err := e.s.Store.UserByLogin(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	adminKey := e.upRun("key", "create", "--login", "admin", "--name", "test")
+	admin, err := okclient.New(okclient.Config{URL: e.up.URL, DB: "prod", Login: "admin", Key: adminKey, Protocol: okclient.XMLRPC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecuteKW(ctx, "res.users", "write", []any{[]any{upAliceUID}, map[string]any{"login": "alice-old"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.upRun("user", "create", "--login", "alice", "--password", "new-alice-Pass-1")
+	newKey := e.upRun("key", "create", "--login", "alice", "--name", "gateway")
+
+	tok := c.token(pp + "?tab=security")
+	// Her old Odoo password no longer works upstream, and the new one is
+	// another user's: the identity check takes neither.
+	r := c.post(pp+"/identity", url.Values{"csrf_token": {tok}, "do": {"link"}, "password": {"new-alice-Pass-1"}})
+	contains(t, r.Body, "Incorrect Password")
+	// With a fresh identity (a password the gateway set for her), the new
+	// user's key is refused for its uid.
+	if err := e.s.Auth.SetPassword(ctx, nil, u.ID, "alice-gw-Pass-1", ""); err != nil {
+		t.Fatal(err)
+	}
+	c = e.clientFrom("127.0.0.9")
+	c.login("alice", "alice-gw-Pass-1")
+	tok = c.token(pp + "?tab=security")
+	c.post(pp+"/identity", url.Values{"csrf_token": {tok}, "do": {"link"}, "password": {"alice-gw-Pass-1"}})
+	r = c.post(pp+"/upstream", url.Values{"csrf_token": {tok}, "odoo_key": {newKey}})
+	contains(t, r.Body, "This key belongs to another upstream user (uid 5), not to yours (uid 4).")
+	if _, err := e.s.Store.UpstreamLink(ctx, u.ID); !errors.Is(err, okapi.ErrNotFound) {
+		t.Fatalf("another uid's key was stored: %v", err)
+	}
+	r = e.clientFrom("127.0.0.10").tryLogin("alice", "new-alice-Pass-1")
+	contains(t, r.Body, "is no longer the one this gateway knows (uid 5, was 4)")
+}
