@@ -74,6 +74,9 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 			if err != nil {
 				return err
 			}
+			if upLogin == "" {
+				upLogin = login
+			}
 			hc, err := gateway.HTTPClient(caFile)
 			if err != nil {
 				return err
@@ -87,13 +90,12 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 			linker := &gateway.Linker{URL: url, DB: db, HTTP: hc, Timeout: timeout, Sealer: sealer, Store: c.opened.Store}
 			l, err := linker.Link(ctx, gateway.LinkRequest{User: u, UpstreamLogin: upLogin, Key: key})
 			if okapi.ErrorCode(err) == okapi.EAccessDenied {
-				return fmt.Errorf("the upstream %s (database %q) refused login %q with this key: check the login (--upstream-login) and the key", url, db, l0(upLogin, login))
+				return fmt.Errorf("the upstream %s (database %q) refused login %q with this key: check the login (--upstream-login) and the key", url, db, upLogin)
 			}
 			if err != nil {
 				return fmt.Errorf("checking the key against the upstream %s: %s", url, okapi.ErrorMessage(err))
 			}
-			uid := l.UpstreamUID
-			fmt.Fprintf(cmd.OutOrStdout(), "Linked %s to the upstream user %q (uid %d) of %s.\n", u.Login, l.UpstreamLogin, uid, url)
+			fmt.Fprintf(cmd.OutOrStdout(), "Linked %s to the upstream user %q (uid %d) of %s.\n", u.Login, l.UpstreamLogin, l.UpstreamUID, url)
 			return nil
 		},
 	}
@@ -104,14 +106,6 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 	f.StringVar(&caFile, "upstream-ca", "", "PEM file of the upstream's CA (default: the system's)")
 	f.DurationVar(&timeout, "upstream-timeout", 30*time.Second, "how long the check may take")
 	return cmd
-}
-
-// l0 is s, or def when s is empty.
-func l0(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // readKey reads one key from r: the first line, trimmed. It never echoes it.
