@@ -245,3 +245,13 @@ type UpstreamLink struct {
 	Sealed        []byte
 	CreateDate    time.Time
 }
+
+// UpstreamAccount is the upstream user a gateway user proved to be by
+// logging in to the gateway's pages with their Odoo login and password:
+// the Odoo key they paste there must be this uid's. No password is kept.
+type UpstreamAccount struct {
+	UserID        int64
+	UpstreamUID   int64
+	UpstreamLogin string
+	CreateDate    time.Time
+}

@@ -384,16 +384,18 @@ func (s *Service) LoginInteractive(ctx context.Context, login, password, ip stri
 		s.fail(ctx, PathWebLogin, ip, key, login, "")
 		return nil, okapi.ErrAccessDenied
 	}
-	s.limiter.succeed(ip, u.Login)
-	s.metrics.KeyCheck(PathWebLogin, "password")
-	s.log.Info("Login successful", "login", okapi.CapIdent(login), "ip", ip)
-	return u, nil
+	return s.loggedIn(u, ip, "password"), nil
 }
 
 // CheckIdentity re-checks a logged-in user's password before a sensitive
 // action (Odoo's identity check): password only. A wrong password is Odoo's
 // UserError text from 15 on, the bare "Access Denied" in 14.
 func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip string) error {
+	return s.checkIdentity(ctx, u, password, ip, nil)
+}
+
+// checkIdentity is CheckIdentity, and CheckIdentityGateway with up.
+func (s *Service) checkIdentity(ctx context.Context, u *okapi.User, password, ip string, up Upstream) error {
 	if err := s.holdPassword(ctx, "", ip, u.Login); err != nil {
 		return err
 	}
@@ -401,6 +403,11 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 	ok, err := s.checkPassword(ctx, u, password)
 	if err != nil {
 		return err
+	}
+	if !ok && up != nil {
+		if ok, err = s.upstreamIdentity(ctx, u, password, up); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		s.fail(ctx, PathIdentity, ip, key, u.Login, "")
@@ -411,6 +418,21 @@ func (s *Service) CheckIdentity(ctx context.Context, u *okapi.User, password, ip
 	}
 	s.limiter.succeed(ip, u.Login)
 	return nil
+}
+
+// upstreamIdentity checks password as the Odoo password of the upstream
+// user u answers for: false when there is none, or the upstream refuses;
+// an error when the upstream could not say.
+func (s *Service) upstreamIdentity(ctx context.Context, u *okapi.User, password string, up Upstream) (bool, error) {
+	upLogin, uid, has, err := up.Account(ctx, u.ID)
+	if err != nil || !has || upLogin != u.Login || password == "" {
+		return false, err
+	}
+	got, err := up.CheckPassword(ctx, upLogin, password)
+	if errors.Is(err, okapi.ErrAccessDenied) {
+		return false, nil
+	}
+	return err == nil && got == uid, err
 }
 
 // holdPassword refuses to check a password for login from ip during a

@@ -31,7 +31,12 @@ func (g *Gateway) fromClient(err error, to client.Protocol) error {
 		// The bridge's own refusals (arguments it cannot name).
 		return err
 	}
-	return &okapi.Error{Code: okapi.EUpstream, Message: "The upstream Odoo at " + g.cfg.URL + " is unreachable: " + why(err) + "."}
+	return &okapi.Error{Code: okapi.EUpstream, Message: unreachable(g.cfg.URL, err)}
+}
+
+// unreachable says that the upstream at url could not be used, and why.
+func unreachable(url string, err error) string {
+	return "The upstream Odoo at " + url + " is unreachable: " + why(err) + "."
 }
 
 // why words a transport failure for a person.

@@ -76,6 +76,9 @@ type Gateway struct {
 	clients  map[clientKey]*linked
 	links    map[int64]cachedLink
 	maxCache int
+	// checks bounds the password and key checks of the gateway's pages
+	// in flight upstream (Linker.Slots).
+	checks chan struct{}
 }
 
 // cachedLink is a user's link (nil: none) as read while the auth service's
@@ -98,6 +101,11 @@ type linked struct {
 	sealed string
 	c      *client.Client
 }
+
+// maxChecks is how many password and key checks of the gateway's pages
+// may wait on the upstream at once; more wait their turn (within the
+// upstream timeout).
+const maxChecks = 16
 
 // New reads the upstream's version (it must answer) and returns the gateway.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
@@ -122,7 +130,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, http: hc, log: cfg.Log, clients: make(map[clientKey]*linked), links: make(map[int64]cachedLink), maxCache: 10_000}
+	g := &Gateway{cfg: cfg, http: hc, log: cfg.Log, clients: make(map[clientKey]*linked), links: make(map[int64]cachedLink), maxCache: 10_000,
+		checks: make(chan struct{}, maxChecks)}
 	vctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	if err := g.readUpstream(vctx); err != nil {

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,31 +24,13 @@ import (
 	"github.com/okapi-erp/okapi/storetest"
 )
 
-// lockedBuffer collects the server's log across goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // pluginEnv is a running server and a browser for the add-in scenarios.
 type pluginEnv struct {
 	t     *testing.T
 	s     *server.Server
 	url   string
 	clock *testclock.Clock
-	log   *lockedBuffer
+	log   *servertest.LogBuffer
 	// prefix is the version's own prefix of the add-in routes.
 	prefix string
 }
@@ -57,7 +38,7 @@ type pluginEnv struct {
 func newPluginEnv(t *testing.T, dialect string, version int) *pluginEnv {
 	t.Helper()
 	opt := storetest.Options(t, dialect)
-	e := &pluginEnv{t: t, clock: testclock.New(time.Now()), log: &lockedBuffer{}}
+	e := &pluginEnv{t: t, clock: testclock.New(time.Now()), log: &servertest.LogBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := servertest.Start(t, server.Config{DataDir: opt.DataDir, DBURL: opt.URL,
 		Version: version, DBName: "okapi", AdminPassword: "admin", Log: logger, Now: e.clock.Now,

@@ -221,14 +221,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.Models = model.NewRegistry(prof, opened.Store.DB(), s.Auth)
 	clientIP := ClientIP(cfg.TrustedProxies)
 	s.secure = SecureRequest(cfg.TLSCert != "" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), cfg.TrustedProxies)
-	s.Web, err = web.New(web.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
-		SecureRequest: s.secure, ClientIP: clientIP, Now: cfg.Now})
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	checker := policy.New(cfg.Now)
 	var exec rpc.Executor
+	var linker *gateway.Linker
 	if gw != nil {
 		sealer, err := gateway.NewSealer(hasher)
 		if err != nil {
@@ -237,6 +232,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		gw.Bind(s.Auth, opened.Store, sealer, checker)
 		exec = gw
+		// The gateway's own pages: the Odoo password at the login, the
+		// Odoo key pasted on the security tab.
+		linker = gw.Linker(opened.Store)
 	} else if cfg.ReadCache >= 0 {
 		ttl := cfg.ReadCache
 		if ttl == 0 {
@@ -244,6 +242,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.ReadCache = readcache.New(readcache.Config{Next: s.Models, Generation: opened.Store.DB().Generation, TTL: ttl, Now: cfg.Now})
 		exec = s.ReadCache
+	}
+	s.Web, err = web.New(web.Config{Auth: s.Auth, Models: s.Models, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
+		SecureRequest: s.secure, ClientIP: clientIP, Now: cfg.Now, Gateway: linker})
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
 		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB, JSON2Only: cfg.JSON2Only})

@@ -73,3 +73,31 @@ func (s *Store) UpstreamLinks(ctx context.Context) ([]*okapi.UpstreamLink, error
 	}
 	return out, rows.Err()
 }
+
+// SetUpstreamAccount records (or replaces) the upstream account a user
+// logged in to the gateway's pages as.
+func (s *Store) SetUpstreamAccount(ctx context.Context, a *okapi.UpstreamAccount) error {
+	if a.CreateDate.IsZero() {
+		a.CreateDate = Now()
+	}
+	return s.db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO upstream_accounts (user_id, upstream_uid, upstream_login, create_date) VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET upstream_uid = excluded.upstream_uid, upstream_login = excluded.upstream_login`,
+			a.UserID, a.UpstreamUID, a.UpstreamLogin, FormatTime(a.CreateDate))
+		return err
+	})
+}
+
+// UpstreamAccount returns the upstream account a user logged in as;
+// ErrNotFound if none.
+func (s *Store) UpstreamAccount(ctx context.Context, userID int64) (*okapi.UpstreamAccount, error) {
+	a := okapi.UpstreamAccount{UserID: userID}
+	var created NullTime
+	err := s.db.QueryRow(ctx, `SELECT upstream_uid, upstream_login, create_date FROM upstream_accounts WHERE user_id = ?`, userID).
+		Scan(&a.UpstreamUID, &a.UpstreamLogin, &created)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	a.CreateDate = created.Time
+	return &a, nil
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/internal/proctest"
 )
 
 // The browser tests drive Debian's Chromium with chromedp. One browser
@@ -27,6 +28,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	shared.stop()
+	proctest.Cleanup()
 	os.Exit(code)
 }
 

@@ -34,6 +34,9 @@ type surface struct {
 	// totp: the page has the two-factor section, whose actions pass the
 	// same identity check (totp.go).
 	totp bool
+	// upstream: on a gateway, the page has the "Odoo account" section,
+	// whose link and unlink pass the same identity check (gateway.go).
+	upstream bool
 	// Words of the dialogs, which differ between the web client and the
 	// portal's own dialogs.
 	identityTitle          string
@@ -53,11 +56,12 @@ type Dialogs struct {
 	Ready    *ReadyDialog
 	Password *PasswordDialog
 	TOTP     *TOTPDialog // two-factor activation (totp.go)
+	Link     *LinkDialog // "Link your Odoo key" (gateway.go)
 }
 
 // Open reports whether a dialog is open.
 func (d Dialogs) Open() bool {
-	return d.Identity != nil || d.NewKey != nil || d.Ready != nil || d.Password != nil || d.TOTP != nil
+	return d.Identity != nil || d.NewKey != nil || d.Ready != nil || d.Password != nil || d.TOTP != nil || d.Link != nil
 }
 
 // IdentityDialog is Odoo's identity check ("Security Control", 19 "Access
@@ -97,6 +101,11 @@ type NewKeyDialog struct {
 	// Form identifies this one dialog: a form sent twice (a reload that
 	// resubmits it) makes one key, not two.
 	Form string
+	// Policy: the gateway's fields are offered (read-only, models,
+	// addresses, rate), with what was typed.
+	Policy                bool
+	ReadOnly              bool
+	Models, AllowIP, Rate string
 }
 
 // DurationOption is one option of the duration selector.
@@ -126,6 +135,7 @@ type KeyRow struct {
 	Expires    time.Time
 	LastUsed   time.Time
 	LastUsedIP string
+	Policy     string // the key's policy, as okapi key list shows it ("" none)
 	Login      string
 	UserName   string
 	DeleteURL  string
@@ -135,7 +145,7 @@ func keyRows(keys []*okapi.Key, s *surface) []KeyRow {
 	rows := make([]KeyRow, 0, len(keys))
 	for _, k := range keys {
 		rows = append(rows, KeyRow{ID: k.ID, Name: k.Name, Scope: k.Scope, Created: k.CreateDate, Expires: k.ExpirationDate,
-			LastUsed: k.LastUsed, LastUsedIP: k.LastUsedIP, Login: k.Login, UserName: k.UserName,
+			LastUsed: k.LastUsed, LastUsedIP: k.LastUsedIP, Policy: k.Policy.String(), Login: k.Login, UserName: k.UserName,
 			DeleteURL: s.keys + "/" + strconv.FormatInt(k.ID, 10) + "/delete"})
 	}
 	return rows
@@ -181,6 +191,8 @@ func pendingAction(s *surface, do, key string) (string, int64, bool) {
 		return do, 0, s.create
 	case "devices":
 		return do, 0, s.devices
+	case "link", "unlink":
+		return do, 0, s.upstream
 	case "delete":
 		id, err := strconv.ParseInt(key, 10, 64)
 		return do, id, err == nil && id > 0
@@ -211,7 +223,7 @@ func (h *Handler) handleIdentity(s *surface) func(*request) error {
 		}
 		// The password only: CheckIdentity never accepts an API key, and
 		// counts failures towards the login cooldown.
-		if err := h.auth.CheckIdentity(rq.ctx(), rq.user, f.Get("password"), h.cfg.ClientIP(rq.r)); err != nil {
+		if err := h.checkIdentity(rq, f.Get("password")); err != nil {
 			if !userFacing(err) {
 				return err
 			}
@@ -227,6 +239,10 @@ func (h *Handler) handleIdentity(s *surface) func(*request) error {
 			return h.revoke(rq, s, id)
 		case "devices":
 			return h.logOutDevices(rq, s)
+		case "link":
+			return rq.redirect(h.paths.Prefs + "/upstream")
+		case "unlink":
+			return h.unlink(rq)
 		case "totp-enable", "totp-disable", "totp-revoke":
 			return h.totpAfterIdentity(rq, do, id)
 		}
@@ -261,7 +277,7 @@ func (h *Handler) newKeyDialog(rq *request, s *surface) (*NewKeyDialog, auth.Key
 		return nil, pol, err
 	}
 	d := &NewKeyDialog{Action: s.keys, CancelURL: s.back, Generate: s.generate, Cancel: s.cancel,
-		MinDate: h.now().AddDate(0, 0, 1).Format("2006-01-02"), Form: newToken()}
+		MinDate: h.now().AddDate(0, 0, 1).Format("2006-01-02"), Form: newToken(), Policy: h.gateway() != nil}
 	if !pol.Allowed {
 		d.Error = pol.Refusal
 	}
@@ -296,6 +312,12 @@ func (h *Handler) handleKeyCreate(s *surface) func(*request) error {
 		}
 		d.Name = strings.TrimSpace(f.Get("name"))
 		req := auth.KeyRequest{Name: d.Name, IP: h.cfg.ClientIP(rq.r)}
+		if d.Policy {
+			if err := readKeyPolicy(d, &req, f); err != nil {
+				d.Error = okapi.ErrorMessage(err)
+				return s.show(rq, http.StatusUnprocessableEntity, &Dialogs{NewKey: d})
+			}
+		}
 		if pol.Expiring {
 			req.Days = s.defaultDays
 			if len(d.Durations) > 0 {

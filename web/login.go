@@ -20,6 +20,7 @@ type LoginPage struct {
 	Login    string
 	Redirect string
 	Error    string
+	Hint     string // on a gateway, why a right Odoo password may be refused
 	Token    string // the form's CSRF token, also in the loginCookie
 	DBName   string
 }
@@ -89,13 +90,21 @@ func (h *Handler) handleLogin(rq *request) error {
 	pg := LoginPage{Login: strings.TrimSpace(r.PostForm.Get("login")), Redirect: localPath(r.PostForm.Get("redirect"))}
 	// The password only, never an API key: LoginInteractive refuses keys,
 	// as Odoo's interactive login does.
-	u, err := h.auth.LoginInteractive(rq.ctx(), pg.Login, r.PostForm.Get("password"), h.cfg.ClientIP(r))
+	u, err := h.login(rq, pg.Login, r.PostForm.Get("password"))
 	switch {
 	case auth.IsCooldown(err):
 		pg.Error = okapi.MsgCooldown
 		return h.renderLogin(rq, http.StatusOK, pg)
 	case okapi.ErrorCode(err) == okapi.EAccessDenied:
 		pg.Error = msgWrongLogin
+		if h.gateway() != nil {
+			pg.Hint = msgGatewayRefused
+		}
+		return h.renderLogin(rq, http.StatusOK, pg)
+	case okapi.ErrorCode(err) == okapi.EUpstream, okapi.ErrorCode(err) == okapi.EAccess:
+		// The upstream could not be reached (the message says why), or
+		// its user of this login changed: nothing was counted.
+		pg.Error = okapi.ErrorMessage(err)
 		return h.renderLogin(rq, http.StatusOK, pg)
 	case err != nil:
 		return err

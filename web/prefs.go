@@ -51,6 +51,10 @@ type KeySection struct {
 	DevURL  string
 	Keys    []KeyRow
 	NewURL  string
+	// Gateway: the list shows each key's policy and last use (okapi
+	// gateway), and Upstream the user's link to the upstream Odoo.
+	Gateway  bool
+	Upstream *UpstreamSection
 }
 
 func (h *Handler) homeContent(u *okapi.User) HomeContent {
@@ -68,7 +72,7 @@ func (h *Handler) handleHome(rq *request) error {
 func (h *Handler) prefsSurface() *surface {
 	back := h.paths.Prefs + "?tab=security"
 	s := &surface{level: internal, base: h.paths.Prefs, keys: h.paths.Prefs + "/apikeys", back: back, create: true,
-		devices: h.profile.UI.Devices, totp: true,
+		devices: h.profile.UI.Devices, totp: true, upstream: h.gateway() != nil,
 		identityTitle: h.profile.UI.IdentityTitle, generate: "Generate key", cancel: "Cancel", done: "Done!",
 		durations: func(p auth.KeyPolicy) []okapi.Duration { return p.Choices }, defaultDays: 1}
 	s.show = func(rq *request, status int, d *Dialogs) error { return h.showPrefs(rq, status, "security", d) }
@@ -107,7 +111,11 @@ func (h *Handler) showPrefs(rq *request, status int, tab string, d *Dialogs) err
 // prefsKeys is the key section of the security tab. In 15 it exists only
 // in developer mode; elsewhere it is always there.
 func (h *Handler) prefsKeys(rq *request) (KeySection, error) {
-	ks := KeySection{Shown: true, NewURL: h.prefs.keys + "/new"}
+	ks := KeySection{Shown: true, NewURL: h.prefs.keys + "/new", Gateway: h.gateway() != nil}
+	var err error
+	if ks.Upstream, err = h.upstreamSection(rq); err != nil {
+		return ks, err
+	}
 	if h.profile.UI.DevModeRequired && !rq.sess.Debug {
 		ks.Shown = false
 		ks.DevHint = h.profile.Steps()[0]

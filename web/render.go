@@ -151,7 +151,9 @@ func statusOf(code okapi.Code) int {
 // filling a form (a refused value, a refused action), rather than a failure.
 func userFacing(err error) bool {
 	switch okapi.ErrorCode(err) {
-	case okapi.EUser, okapi.EValidation, okapi.EAccess, okapi.EAccessDenied, okapi.EMissing:
+	case okapi.EUser, okapi.EValidation, okapi.EAccess, okapi.EAccessDenied, okapi.EMissing, okapi.EUpstream:
+		// EUpstream: on a gateway, the upstream Odoo could not be
+		// reached, and the message says why.
 		return true
 	}
 	return false
@@ -267,6 +269,8 @@ var notices = map[string]string{
 	"devices":     "You have been logged out of every other device. API keys are not affected: delete a key to stop it.",
 	"userpass":    "The user's password has been changed.",
 	"portal-keys": "The settings have been saved.",
+	"linked":      "Your Odoo key has been checked and linked: your API keys of this gateway now reach the Odoo.",
+	"unlinked":    "Your Odoo key has been unlinked: your API keys of this gateway stop reaching the Odoo.",
 }
 
 // homeOf is where a user lands: the web client, or /my for portal users.

@@ -30,6 +30,7 @@ import (
 
 	"github.com/okapi-erp/okapi"
 	"github.com/okapi-erp/okapi/auth"
+	"github.com/okapi-erp/okapi/gateway"
 	"github.com/okapi-erp/okapi/model"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	// ClientIP gives the client's address as seen through trusted proxies.
 	ClientIP func(*http.Request) string
 	Now      func() time.Time
+	// Gateway, on okapi gateway, checks Odoo passwords and keys against
+	// the upstream and links users (gateway.go); nil on okapi serve.
+	Gateway *gateway.Linker
 }
 
 // Handler serves the pages.
@@ -187,6 +191,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		h.registerSurface(mux, s)
 	}
 	h.registerTOTP(mux)
+	h.registerGateway(mux)
 }
 
 // peerIP is the client address when the server gives no ClientIP.

@@ -41,7 +41,9 @@ the audit, and a rate per login). The e-mail add-ins' routes (/mail_plugin,
 /web/dataset, /web/webclient) are passed to the upstream unchanged.
 
 Users are made with okapi user create, linked with okapi upstream link, and
-given keys with okapi key create. Several gateway nodes may share one
+given keys with okapi key create; or they log in to the gateway's /web/login
+with their Odoo login and password (checked by the upstream, never stored),
+paste their Odoo key on the security tab, and make keys there with a policy. Several gateway nodes may share one
 PostgreSQL database (--db), as okapi serve nodes do.`,
 		Example: `  okapi gateway --upstream https://odoo.example.com --upstream-db prod --addr :8069 --data ./gw
   okapi upstream link --data ./gw --login alice < alice-odoo.key

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/okapi-erp/okapi"
-	"github.com/okapi-erp/okapi/client"
 	"github.com/okapi-erp/okapi/gateway"
 )
 
@@ -83,43 +81,21 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 			if err != nil {
 				return err
 			}
-			cl, err := client.New(client.Config{URL: url, DB: db, Login: upLogin, Key: key, Protocol: client.XMLRPC, HTTPClient: hc})
-			if err != nil {
-				return err
-			}
-			actx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			uid, err := cl.Authenticate(actx)
-			var re *client.ResponseError
-			if errors.As(err, &re) && re.Status == http.StatusNotFound {
-				// An Odoo that answers only JSON-2: the key is checked
-				// there (its owner must be the login).
-				if cl, err = client.New(client.Config{URL: url, DB: db, Login: upLogin, Key: key, Protocol: client.JSON2, HTTPClient: hc}); err != nil {
-					return err
-				}
-				uid, err = cl.Authenticate(actx)
-			}
-			if client.IsAccessDenied(err) {
-				return fmt.Errorf("the upstream %s (database %q) refused login %q with this key: check the login (--upstream-login) and the key", url, db, upLogin)
-			}
-			if err != nil {
-				return fmt.Errorf("checking the key against the upstream %s: %v", url, err)
-			}
 			sealer, err := gateway.NewSealer(c.hasher)
 			if err != nil {
 				return err
 			}
-			sealed, err := sealer.Seal(u.ID, key)
+			// The same check and storage as the gateway's own page, where
+			// a user pastes their key.
+			linker := &gateway.Linker{URL: url, DB: db, HTTP: hc, Timeout: timeout, Sealer: sealer, Store: c.opened.Store}
+			l, err := linker.Link(ctx, gateway.LinkRequest{User: u, UpstreamLogin: upLogin, Key: key})
+			if okapi.ErrorCode(err) == okapi.EAccessDenied {
+				return fmt.Errorf("the upstream %s (database %q) refused login %q with this key: check the login (--upstream-login) and the key", url, db, upLogin)
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("checking the key against the upstream %s: %s", url, okapi.ErrorMessage(err))
 			}
-			l := &okapi.UpstreamLink{UserID: u.ID, UpstreamUID: uid, UpstreamLogin: upLogin, Sealed: sealed}
-			audit := okapi.AuditEntry{At: time.Now().UTC(), Kind: okapi.AuditUpstreamLinked, UserID: u.ID, Login: u.Login,
-				Detail: fmt.Sprintf("upstream user %q (uid %d)", upLogin, uid)}
-			if err := c.opened.Store.LinkUpstream(ctx, l, audit); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Linked %s to the upstream user %q (uid %d) of %s.\n", u.Login, upLogin, uid, url)
+			fmt.Fprintf(cmd.OutOrStdout(), "Linked %s to the upstream user %q (uid %d) of %s.\n", u.Login, l.UpstreamLogin, l.UpstreamUID, url)
 			return nil
 		},
 	}

@@ -1,0 +1,11 @@
+-- The upstream account a gateway user logged in to the gateway's pages with
+-- (their Odoo login and password, checked against the upstream): the
+-- upstream uid and login, recorded so that the Odoo key the user pastes
+-- later must be that user's. No password is kept. A user made this way
+-- has no local password.
+CREATE TABLE upstream_accounts (
+    user_id        INTEGER PRIMARY KEY REFERENCES res_users(id) ON DELETE CASCADE,
+    upstream_uid   INTEGER NOT NULL,
+    upstream_login TEXT NOT NULL,
+    create_date    TEXT NOT NULL
+);
