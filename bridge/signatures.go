@@ -22,6 +22,9 @@ type Signature struct {
 	VarArgs bool
 	// VarKw: the method takes **kwargs.
 	VarKw bool
+	// Private: the method is there but @api.private, which Odoo (19 on)
+	// refuses to run for a remote caller, over every protocol.
+	Private bool
 	// aliases maps a parameter's name in other Odoo versions to its name
 	// here (search's domain was "args" up to 15).
 	aliases map[string]string
@@ -40,11 +43,13 @@ func (s *Signature) name(k string) string {
 // the web module adds to every model) across versions. Each variant holds
 // from its version until the next variant's.
 type orm struct {
-	method   string
-	records  bool
-	since    int // first version with the method (14 when older)
-	until    int // last version with the method (0: still there in 19)
-	varKw    bool
+	method  string
+	records bool
+	since   int // first version with the method (14 when older)
+	until   int // last version with the method (0: still there in 19)
+	// private is the first version where the method is @api.private: it
+	// is still there, but Odoo refuses to run it for a remote caller.
+	private  int
 	variants []variant
 	// synonyms are names of the same parameter in different versions.
 	synonyms [][2]string
@@ -55,107 +60,161 @@ type variant struct {
 	params []string
 	// required is how many of params, from the first, have no default.
 	required int
+	// kwOnly are the keyword-only parameters (after a bare *).
+	kwOnly []string
+	// varKw: the method takes **kwargs.
+	varKw bool
 }
 
-// ormMethods are the signatures, read from Odoo's source: odoo/models.py of
-// 14.0, 15.0, 16.0, 17.0 and 18.0, odoo/orm/models.py of 19.0, and
-// addons/web/models/models.py of each for the web_* methods. Only the
-// parameter names and their order matter here.
+// ormMethods are the signatures, each read line by line from one copy of
+// each version's source (a stable branch's nightly, its release.py giving
+// version_info (N, 0, 0, FINAL)), and checked against a second copy where
+// one was at hand:
+//
+//	14.0 ShaheenHossain/modcom_14c@85fb936ae18ef84eb62a409a0e89069f67a11ad2
+//	     odoo/models.py, addons/web/models/models.py (Odoo 14.0 Community
+//	     under another name in its file headers; no second copy)
+//	15.0 LucasLei-python/odoo15@c8796e5629af6b97fe9df870e2a9bc458ba49266
+//	     (15.0-20220106) odoo/models.py, odoo/addons/web/models/models.py;
+//	     second: stagenie/odoo15-dev@81ec7766a9284161f767dfe6fb1fbb0a97c39983
+//	16.0 gzambrano27/odoo16@3b0b9886a9c7b8eda515ac6f2ec3a9d785e72216
+//	     odoo/models.py, addons/web/models/models.py
+//	17.0 Clyde1030/odoo17@62a16a12e3e0e898e712402d0bf2ec62f31a6964
+//	     odoo/models.py, odoo/addons/web/models/models.py;
+//	     second: 3bdo72/odoo17@965feadac8c38623511fbb8a1df8cf0cf55bff6e
+//	18.0 Yousef2701/Odoo18@3f92e255c94b914aaf430c4b7c49cfd025f875a3
+//	     odoo/models.py, addons/web/models/models.py;
+//	     second: ahmadjkff/Odoo18@0228ba54576ca13406378b03b2652c6d0599bdec
+//	19.0 AmitbhatiAvantenow/HRSD-PP@3ea050f5f2742c8b5bded6d93e3690107578187f
+//	     (19.0, Python up to 3.14) odoo/orm/models.py, addons/web/models/models.py,
+//	     and odoo/service/model.py for what @api.private does;
+//	     second: jnvdx6/skymedic-odoo@9d42cd40b6d1d901cce6091c7544f595c456dc45
+//
+// "record method" below means no @api.model: execute_kw passes the ids
+// first. Deprecated methods (warnings, @api.deprecated) are still there and
+// still run; Odoo 19 only leaves them out of what it publishes.
 var ormMethods = []orm{
-	// 14.0–15.0: search(self, args, offset=0, limit=None, order=None, count=False)
-	// 16.0:      search(self, domain, offset=0, limit=None, order=None, count=False)
-	// 17.0–19.0: search(self, domain, offset=0, limit=None, order=None)
+	// 14–16: @api.model search(self, args|domain, offset=0, limit=None, order=None, count=False);
+	// 14, 15 call the domain args, 16 domain; 17 dropped count (search_count does it).
 	{method: "search", variants: []variant{
-		{14, []string{"args", "offset", "limit", "order", "count"}, 1},
-		{16, []string{"domain", "offset", "limit", "order", "count"}, 1},
-		{17, []string{"domain", "offset", "limit", "order"}, 1},
+		{from: 14, params: []string{"args", "offset", "limit", "order", "count"}, required: 1},
+		{from: 16, params: []string{"domain", "offset", "limit", "order", "count"}, required: 1},
+		{from: 17, params: []string{"domain", "offset", "limit", "order"}, required: 1},
 	}, synonyms: [][2]string{{"args", "domain"}}},
-	// 14.0–15.0: search_count(self, args); 16.0 on: (self, domain, limit=None)
+	// @api.model. 14, 15: search_count(self, args); 16 on: (self, domain, limit=None).
 	{method: "search_count", variants: []variant{
-		{14, []string{"args"}, 1},
-		{16, []string{"domain", "limit"}, 1},
+		{from: 14, params: []string{"args"}, required: 1},
+		{from: 16, params: []string{"domain", "limit"}, required: 1},
 	}, synonyms: [][2]string{{"args", "domain"}}},
-	// search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs)
-	{method: "search_read", varKw: true, variants: []variant{
-		{14, []string{"domain", "fields", "offset", "limit", "order"}, 0},
+	// @api.model search_read(self, domain=None, fields=None, offset=0, limit=None, order=None);
+	// 15 added **read_kwargs.
+	{method: "search_read", variants: []variant{
+		{from: 14, params: []string{"domain", "fields", "offset", "limit", "order"}},
+		{from: 15, params: []string{"domain", "fields", "offset", "limit", "order"}, varKw: true},
 	}},
-	// 17.0 on: search_fetch(self, domain, field_names, offset=0, limit=None, order=None)
-	{method: "search_fetch", since: 17, variants: []variant{
-		{17, []string{"domain", "field_names", "offset", "limit", "order"}, 2},
+	// @api.model, 17 on. 17, 18: search_fetch(self, domain, field_names, offset=0, limit=None, order=None);
+	// 19: field_names=None, and @api.private.
+	{method: "search_fetch", since: 17, private: 19, variants: []variant{
+		{from: 17, params: []string{"domain", "field_names", "offset", "limit", "order"}, required: 2},
+		{from: 19, params: []string{"domain", "field_names", "offset", "limit", "order"}, required: 1},
 	}},
-	// read(self, fields=None, load='_classic_read')
-	{method: "read", records: true, variants: []variant{{14, []string{"fields", "load"}, 0}}},
-	// 17.0 on: fetch(self, field_names)
-	{method: "fetch", records: true, since: 17, variants: []variant{{17, []string{"field_names"}, 1}}},
-	// write(self, vals)
-	{method: "write", records: true, variants: []variant{{14, []string{"vals"}, 1}}},
-	// create(self, vals_list), @api.model_create_multi
-	{method: "create", variants: []variant{{14, []string{"vals_list"}, 1}}},
-	// unlink(self)
-	{method: "unlink", records: true, variants: []variant{{14, nil, 0}}},
-	// copy(self, default=None), copy_data(self, default=None)
-	{method: "copy", records: true, variants: []variant{{14, []string{"default"}, 0}}},
-	{method: "copy_data", records: true, variants: []variant{{14, []string{"default"}, 0}}},
-	// exists(self)
-	{method: "exists", records: true, variants: []variant{{14, nil, 0}}},
-	// fields_get(self, allfields=None, attributes=None)
-	{method: "fields_get", variants: []variant{{14, []string{"allfields", "attributes"}, 0}}},
-	// up to 16.0: name_search(self, name='', args=None, operator='ilike', limit=100)
-	// 17.0 on:    name_search(self, name='', domain=None, operator='ilike', limit=100)
+	// Record method: read(self, fields=None, load='_classic_read').
+	{method: "read", records: true, variants: []variant{{from: 14, params: []string{"fields", "load"}}}},
+	// Record method, 17 on. 17, 18: fetch(self, field_names); 19: field_names=None, @api.private.
+	{method: "fetch", records: true, since: 17, private: 19, variants: []variant{
+		{from: 17, params: []string{"field_names"}, required: 1},
+		{from: 19, params: []string{"field_names"}},
+	}},
+	// Record method: write(self, vals).
+	{method: "write", records: true, variants: []variant{{from: 14, params: []string{"vals"}, required: 1}}},
+	// @api.model_create_multi (no ids): create(self, vals_list).
+	{method: "create", variants: []variant{{from: 14, params: []string{"vals_list"}, required: 1}}},
+	// Record method: unlink(self).
+	{method: "unlink", records: true, variants: []variant{{from: 14}}},
+	// Record methods: copy(self, default=None), copy_data(self, default=None).
+	{method: "copy", records: true, variants: []variant{{from: 14, params: []string{"default"}}}},
+	{method: "copy_data", records: true, variants: []variant{{from: 14, params: []string{"default"}}}},
+	// Record method: exists(self); @api.private in 19.
+	{method: "exists", records: true, private: 19, variants: []variant{{from: 14}}},
+	// @api.model fields_get(self, allfields=None, attributes=None).
+	{method: "fields_get", variants: []variant{{from: 14, params: []string{"allfields", "attributes"}}}},
+	// @api.model. 14–18: name_search(self, name='', args=None, operator='ilike', limit=100);
+	// 19 calls the domain domain.
 	{method: "name_search", variants: []variant{
-		{14, []string{"name", "args", "operator", "limit"}, 0},
-		{17, []string{"name", "domain", "operator", "limit"}, 0},
+		{from: 14, params: []string{"name", "args", "operator", "limit"}},
+		{from: 19, params: []string{"name", "domain", "operator", "limit"}},
 	}, synonyms: [][2]string{{"args", "domain"}}},
-	// up to 16.0: name_get(self); display_name replaced it in 17.0.
-	{method: "name_get", records: true, until: 16, variants: []variant{{14, nil, 0}}},
-	// name_create(self, name)
-	{method: "name_create", variants: []variant{{14, []string{"name"}, 1}}},
-	// up to 18.0: default_get(self, fields_list); 19.0: default_get(self, fields)
+	// Record method, 14–17: name_get(self) (17 deprecates it: display_name); gone in 18.
+	{method: "name_get", records: true, until: 17, variants: []variant{{from: 14}}},
+	// @api.model name_create(self, name).
+	{method: "name_create", variants: []variant{{from: 14, params: []string{"name"}, required: 1}}},
+	// @api.model. 14–18: default_get(self, fields_list); 19: default_get(self, fields).
 	{method: "default_get", variants: []variant{
-		{14, []string{"fields_list"}, 1},
-		{19, []string{"fields"}, 1},
+		{from: 14, params: []string{"fields_list"}, required: 1},
+		{from: 19, params: []string{"fields"}, required: 1},
 	}, synonyms: [][2]string{{"fields_list", "fields"}}},
-	// read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True)
-	// (19.0 keeps it, deprecated, beside formatted_read_group)
+	// @api.model read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True),
+	// the same in 14–19 (19 deprecates it for formatted_read_group).
 	{method: "read_group", variants: []variant{
-		{14, []string{"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"}, 3},
+		{from: 14, params: []string{"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"}, required: 3},
 	}},
-	// 19.0: formatted_read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None)
+	// 19, web module, @api.model: formatted_read_group(self, domain, groupby=(),
+	// aggregates=(), having=(), offset=0, limit=None, order=None).
 	{method: "formatted_read_group", since: 19, variants: []variant{
-		{19, []string{"domain", "groupby", "aggregates", "having", "offset", "limit", "order"}, 1},
+		{from: 19, params: []string{"domain", "groupby", "aggregates", "having", "offset", "limit", "order"}, required: 1},
 	}},
-	// up to 18.0: check_access_rights(self, operation, raise_exception=True),
-	// deprecated in 18.0 for has_access/check_access, gone in 19.0.
-	{method: "check_access_rights", until: 18, variants: []variant{{14, []string{"operation", "raise_exception"}, 1}}},
-	// up to 18.0: check_access_rule(self, operation)
-	{method: "check_access_rule", records: true, until: 18, variants: []variant{{14, []string{"operation"}, 1}}},
-	// 18.0 on: has_access(self, operation), check_access(self, operation)
-	{method: "has_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}, 1}}},
-	{method: "check_access", records: true, since: 18, variants: []variant{{18, []string{"operation"}, 1}}},
-	// get_metadata(self), action_archive(self), action_unarchive(self)
-	{method: "get_metadata", records: true, variants: []variant{{14, nil, 0}}},
-	{method: "action_archive", records: true, variants: []variant{{14, nil, 0}}},
-	{method: "action_unarchive", records: true, variants: []variant{{14, nil, 0}}},
-	// export_data(self, fields_to_export); load(self, fields, data)
-	{method: "export_data", records: true, variants: []variant{{14, []string{"fields_to_export"}, 1}}},
-	{method: "load", variants: []variant{{14, []string{"fields", "data"}, 2}}},
-	// up to 16.0: onchange(self, values, field_name, field_onchange)
-	// 17.0 on:    onchange(self, values, field_names, fields_spec)
+	// @api.model check_access_rights(self, operation, raise_exception=True), 14–19
+	// (18 and 19 deprecate it for check_access/has_access; 19 still runs it).
+	{method: "check_access_rights", variants: []variant{{from: 14, params: []string{"operation", "raise_exception"}, required: 1}}},
+	// Record method check_access_rule(self, operation), 14–19 (deprecated from 18).
+	{method: "check_access_rule", records: true, variants: []variant{{from: 14, params: []string{"operation"}, required: 1}}},
+	// Record methods, 18 on: has_access(self, operation), check_access(self, operation);
+	// 19 makes check_access @api.private ("use has_access").
+	{method: "has_access", records: true, since: 18, variants: []variant{{from: 18, params: []string{"operation"}, required: 1}}},
+	{method: "check_access", records: true, since: 18, private: 19, variants: []variant{{from: 18, params: []string{"operation"}, required: 1}}},
+	// Record methods: get_metadata(self), action_archive(self), action_unarchive(self).
+	{method: "get_metadata", records: true, variants: []variant{{from: 14}}},
+	{method: "action_archive", records: true, variants: []variant{{from: 14}}},
+	{method: "action_unarchive", records: true, variants: []variant{{from: 14}}},
+	// Record method export_data(self, fields_to_export); @api.model load(self, fields, data).
+	{method: "export_data", records: true, variants: []variant{{from: 14, params: []string{"fields_to_export"}, required: 1}}},
+	{method: "load", variants: []variant{{from: 14, params: []string{"fields", "data"}, required: 2}}},
+	// Record method. 14–16: onchange(self, values, field_name, field_onchange);
+	// 17 on: onchange(self, values, field_names, fields_spec) (the web module
+	// overrides it with the same parameters).
 	{method: "onchange", records: true, variants: []variant{
-		{14, []string{"values", "field_name", "field_onchange"}, 3},
-		{17, []string{"values", "field_names", "fields_spec"}, 3},
+		{from: 14, params: []string{"values", "field_name", "field_onchange"}, required: 3},
+		{from: 17, params: []string{"values", "field_names", "fields_spec"}, required: 3},
 	}},
-	// web module. 14.0: web_search_read(self, domain=None, fields=None, offset=0, limit=None, order=None)
-	// 15.0–16.0: the same and count_limit=None
-	// 17.0 on:   web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None)
+	// Web module, @api.model. 14, 15: web_search_read(self, domain=None, fields=None,
+	// offset=0, limit=None, order=None); 16 added count_limit=None; 17 on:
+	// web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None).
 	{method: "web_search_read", variants: []variant{
-		{14, []string{"domain", "fields", "offset", "limit", "order"}, 0},
-		{15, []string{"domain", "fields", "offset", "limit", "order", "count_limit"}, 0},
-		{17, []string{"domain", "specification", "offset", "limit", "order", "count_limit"}, 2},
+		{from: 14, params: []string{"domain", "fields", "offset", "limit", "order"}},
+		{from: 16, params: []string{"domain", "fields", "offset", "limit", "order", "count_limit"}},
+		{from: 17, params: []string{"domain", "specification", "offset", "limit", "order", "count_limit"}, required: 2},
 	}},
-	// 17.0 on: web_read(self, specification); web_save(self, vals, specification, next_id=None)
-	{method: "web_read", records: true, since: 17, variants: []variant{{17, []string{"specification"}, 1}}},
-	{method: "web_save", records: true, since: 17, variants: []variant{{17, []string{"vals", "specification", "next_id"}, 2}}},
+	// Web module, @api.model. 14–16: web_read_group(self, domain, fields, groupby,
+	// limit=None, offset=0, orderby=False, lazy=True, expand=False, expand_limit=None,
+	// expand_orderby=False); 17, 18 without the expand ones; 19:
+	// web_read_group(self, domain, groupby, aggregates=(), limit=None, offset=0,
+	// order=None, *, auto_unfold=False, opening_info=None, unfold_read_specification=None,
+	// unfold_read_default_limit=80, groupby_read_specification=None).
+	{method: "web_read_group", variants: []variant{
+		{from: 14, params: []string{"domain", "fields", "groupby", "limit", "offset", "orderby", "lazy", "expand", "expand_limit", "expand_orderby"}, required: 3},
+		{from: 17, params: []string{"domain", "fields", "groupby", "limit", "offset", "orderby", "lazy"}, required: 3},
+		{from: 19, params: []string{"domain", "groupby", "aggregates", "limit", "offset", "order"}, required: 2,
+			kwOnly: []string{"auto_unfold", "opening_info", "unfold_read_specification", "unfold_read_default_limit", "groupby_read_specification"}},
+	}},
+	// 19, web module, @api.model: web_name_search(self, name, specification,
+	// domain=None, operator='ilike', limit=100).
+	{method: "web_name_search", since: 19, variants: []variant{
+		{from: 19, params: []string{"name", "specification", "domain", "operator", "limit"}, required: 2},
+	}},
+	// Web module, record methods, 17 on: web_read(self, specification);
+	// web_save(self, vals, specification, next_id=None).
+	{method: "web_read", records: true, since: 17, variants: []variant{{from: 17, params: []string{"specification"}, required: 1}}},
+	{method: "web_save", records: true, since: 17, variants: []variant{{from: 17, params: []string{"vals", "specification", "next_id"}, required: 2}}},
 }
 
 // MinVersion and MaxVersion bound the Odoo versions the table covers.
@@ -193,7 +252,8 @@ func (m *orm) at(v int) *Signature {
 	if cur == nil {
 		return nil
 	}
-	s := &Signature{Method: m.method, Records: m.records, Params: cur.params, Required: cur.required, VarKw: m.varKw}
+	s := &Signature{Method: m.method, Records: m.records, Params: cur.params, Required: cur.required,
+		KwOnly: cur.kwOnly, VarKw: cur.varKw, Private: m.private != 0 && v >= m.private}
 	for _, pair := range m.synonyms {
 		for i, p := range s.Params {
 			if p == pair[0] || p == pair[1] {

@@ -86,7 +86,8 @@ const (
 // name, and kwargs under the names this signature uses (a name other Odoo
 // versions give the same parameter is renamed). sig nil means the method is
 // unknown: only keyword arguments can then cross, and positional ones are
-// refused. So are bytes that are not text (values.go).
+// refused. So are bytes that are not text (values.go), and every call of a
+// private method (Signature.Private), with Odoo's AccessError.
 func ToNamed(sig *Signature, model, method string, args []any, kwargs map[string]any) (map[string]any, error) {
 	if err := checkJSONable(args, 0); err != nil {
 		return nil, err
@@ -103,6 +104,9 @@ func ToNamed(sig *Signature, model, method string, args []any, kwargs map[string
 			out[k] = v
 		}
 		return out, nil
+	}
+	if sig.Private {
+		return nil, privateMethod(model, method)
 	}
 	rest := args
 	if sig.Records {
@@ -133,6 +137,14 @@ func ToNamed(sig *Signature, model, method string, args []any, kwargs map[string
 		out[n] = v
 	}
 	return out, nil
+}
+
+// privateMethod is Odoo's refusal of a method it keeps from remote callers
+// (@api.private), in the words of odoo/service/model.py of 19.0
+// (get_public_method): the same AccessError, 403 on JSON-2 and fault 4 on
+// XML-RPC, as the upstream would answer.
+func privateMethod(model, method string) error {
+	return okapi.Errorf(okapi.EAccess, "Private methods (such as '%s.%s') cannot be called remotely.", model, method)
 }
 
 // tooMany is Python's TypeError for extra positional arguments; like
@@ -176,8 +188,12 @@ func idsOf(v any) any {
 // keyword arguments under this version's names. Passing by position keeps a
 // call working on models whose overrides renamed a parameter. sig nil means
 // the method is unknown: the ids, when given, are the first positional
-// argument and every other parameter is a keyword argument.
+// argument and every other parameter is a keyword argument. A private
+// method is refused with Odoo's AccessError.
 func ToPositional(sig *Signature, model, method string, params map[string]any) ([]any, map[string]any, error) {
+	if sig != nil && sig.Private {
+		return nil, nil, privateMethod(model, method)
+	}
 	ids, hasIDs := params[IDsKey]
 	kwargs := make(map[string]any, len(params))
 	var args []any

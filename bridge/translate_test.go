@@ -13,36 +13,39 @@ import (
 )
 
 // wantORM is, per method, its parameters in Odoo 14, 15, 16, 17, 18 and 19
-// as written in each version's source: "R" first for a method on records,
-// "*" after a parameter without a default, "-" for a version without the
-// method. It is written out by hand, apart
-// from the table under test, so that a slip in either shows.
+// as written in each version's source (the copies signatures.go names):
+// "P" first for a method that is there but @api.private, "R" for a method on
+// records (no @api.model), "*" after a parameter without a default, "**" for
+// **kwargs, the keyword-only parameters after "|", and "-" for a version
+// without the method. It is written out by hand, apart from the table under
+// test, so that a slip in either shows.
 var wantORM = map[string][6]string{
 	"search": {"args* offset limit order count", "args* offset limit order count", "domain* offset limit order count",
 		"domain* offset limit order", "domain* offset limit order", "domain* offset limit order"},
 	"search_count": {"args*", "args*", "domain* limit", "domain* limit", "domain* limit", "domain* limit"},
-	"search_read":  all6("domain fields offset limit order"),
-	"search_fetch": {"-", "-", "-", "domain* field_names* offset limit order", "domain* field_names* offset limit order", "domain* field_names* offset limit order"},
+	"search_read": {"domain fields offset limit order", "domain fields offset limit order **", "domain fields offset limit order **",
+		"domain fields offset limit order **", "domain fields offset limit order **", "domain fields offset limit order **"},
+	"search_fetch": {"-", "-", "-", "domain* field_names* offset limit order", "domain* field_names* offset limit order", "P domain* field_names offset limit order"},
 	"read":         all6("R fields load"),
-	"fetch":        {"-", "-", "-", "R field_names*", "R field_names*", "R field_names*"},
+	"fetch":        {"-", "-", "-", "R field_names*", "R field_names*", "P R field_names"},
 	"write":        all6("R vals*"),
 	"create":       all6("vals_list*"),
 	"unlink":       all6("R"),
 	"copy":         all6("R default"),
 	"copy_data":    all6("R default"),
-	"exists":       all6("R"),
+	"exists":       {"R", "R", "R", "R", "R", "P R"},
 	"fields_get":   all6("allfields attributes"),
 	"name_search": {"name args operator limit", "name args operator limit", "name args operator limit",
-		"name domain operator limit", "name domain operator limit", "name domain operator limit"},
-	"name_get":             {"R", "R", "R", "-", "-", "-"},
+		"name args operator limit", "name args operator limit", "name domain operator limit"},
+	"name_get":             {"R", "R", "R", "R", "-", "-"},
 	"name_create":          all6("name*"),
 	"default_get":          {"fields_list*", "fields_list*", "fields_list*", "fields_list*", "fields_list*", "fields*"},
 	"read_group":           all6("domain* fields* groupby* offset limit orderby lazy"),
 	"formatted_read_group": {"-", "-", "-", "-", "-", "domain* groupby aggregates having offset limit order"},
-	"check_access_rights":  {"operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "operation* raise_exception", "-"},
-	"check_access_rule":    {"R operation*", "R operation*", "R operation*", "R operation*", "R operation*", "-"},
+	"check_access_rights":  all6("operation* raise_exception"),
+	"check_access_rule":    all6("R operation*"),
 	"has_access":           {"-", "-", "-", "-", "R operation*", "R operation*"},
-	"check_access":         {"-", "-", "-", "-", "R operation*", "R operation*"},
+	"check_access":         {"-", "-", "-", "-", "R operation*", "P R operation*"},
 	"get_metadata":         all6("R"),
 	"action_archive":       all6("R"),
 	"action_unarchive":     all6("R"),
@@ -50,18 +53,60 @@ var wantORM = map[string][6]string{
 	"load":                 all6("fields* data*"),
 	"onchange": {"R values* field_name* field_onchange*", "R values* field_name* field_onchange*", "R values* field_name* field_onchange*",
 		"R values* field_names* fields_spec*", "R values* field_names* fields_spec*", "R values* field_names* fields_spec*"},
-	"web_search_read": {"domain fields offset limit order", "domain fields offset limit order count_limit", "domain fields offset limit order count_limit",
+	"web_search_read": {"domain fields offset limit order", "domain fields offset limit order", "domain fields offset limit order count_limit",
 		"domain* specification* offset limit order count_limit", "domain* specification* offset limit order count_limit", "domain* specification* offset limit order count_limit"},
-	"web_read": {"-", "-", "-", "R specification*", "R specification*", "R specification*"},
-	"web_save": {"-", "-", "-", "R vals* specification* next_id", "R vals* specification* next_id", "R vals* specification* next_id"},
+	"web_read_group": {"domain* fields* groupby* limit offset orderby lazy expand expand_limit expand_orderby",
+		"domain* fields* groupby* limit offset orderby lazy expand expand_limit expand_orderby",
+		"domain* fields* groupby* limit offset orderby lazy expand expand_limit expand_orderby",
+		"domain* fields* groupby* limit offset orderby lazy", "domain* fields* groupby* limit offset orderby lazy",
+		"domain* groupby* aggregates limit offset order | auto_unfold opening_info unfold_read_specification unfold_read_default_limit groupby_read_specification"},
+	"web_name_search": {"-", "-", "-", "-", "-", "name* specification* domain operator limit"},
+	"web_read":        {"-", "-", "-", "R specification*", "R specification*", "R specification*"},
+	"web_save":        {"-", "-", "-", "R vals* specification* next_id", "R vals* specification* next_id", "R vals* specification* next_id"},
 }
 
 func all6(s string) [6]string { return [6]string{s, s, s, s, s, s} }
 
-// TestORMMapping: for every ORM method in every version, a call with all
-// its parameters by position is named as that version names them, and the
-// named call comes back to the same positions; the table has no method the
-// test does not list.
+// wantSig reads one wantORM entry.
+type wantSig struct {
+	private, records, varKw bool
+	params, kwOnly          []string
+	required                int
+}
+
+func parseWant(s string) wantSig {
+	var w wantSig
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		switch {
+		case f == "P":
+			w.private = true
+		case f == "R":
+			w.records = true
+		case f == "**":
+			w.varKw = true
+		case f == "|":
+			w.kwOnly = fields[i+1:]
+			return w
+		case strings.HasSuffix(f, "*"):
+			w.params = append(w.params, strings.TrimSuffix(f, "*"))
+			w.required++
+		default:
+			w.params = append(w.params, f)
+		}
+	}
+	return w
+}
+
+// TestORMMapping: for every ORM method in every version, the table holds
+// what that version's source says (parameters, their order, which have
+// defaults, keyword-only ones, **kwargs, records or not, private or not); a
+// call with all its parameters by position is named as that version names
+// them, and the named call comes back to the same positions; a method the
+// version does not have is unknown to the table, so that its positional
+// arguments are refused and its named ones cross as keyword arguments; a
+// private one is refused both ways with Odoo's AccessError; the table has no
+// method the test does not list.
 func TestORMMapping(t *testing.T) {
 	for v := MinVersion; v <= MaxVersion; v++ {
 		listed := 0
@@ -71,6 +116,15 @@ func TestORMMapping(t *testing.T) {
 			if want == "-" {
 				if sig != nil {
 					t.Errorf("%d %s: the table has it, Odoo %d does not", v, method, v)
+					continue
+				}
+				_, err := ToNamed(sig, "res.partner", method, []any{[]any{int64(7)}}, nil)
+				if !errors.Is(err, ErrUnnamed) {
+					t.Errorf("%d %s: positional arguments of a method the version lacks: %v, want a refusal", v, method, err)
+				}
+				args, kw, err := ToPositional(sig, "res.partner", method, map[string]any{"ids": []any{int64(7)}, "x": int64(1)})
+				if err != nil || !reflect.DeepEqual(args, []any{[]any{int64(7)}}) || !reflect.DeepEqual(kw, map[string]any{"x": int64(1)}) {
+					t.Errorf("%d %s: named call of a method the version lacks: %v %v %v", v, method, args, kw, err)
 				}
 				continue
 			}
@@ -79,36 +133,43 @@ func TestORMMapping(t *testing.T) {
 				t.Errorf("%d %s: missing from the table", v, method)
 				continue
 			}
-			names := strings.Fields(want)
-			records := len(names) > 0 && names[0] == "R"
-			if records {
-				names = names[1:]
-			}
-			required := 0
-			for i, n := range names {
-				if strings.HasSuffix(n, "*") {
-					names[i] = strings.TrimSuffix(n, "*")
-					required++
-				}
-			}
-			if sig.Records != records || sig.Required != required || !reflect.DeepEqual(append([]string{}, sig.Params...), append([]string{}, names...)) {
-				t.Errorf("%d %s: records %v params %q (%d required), want records %v params %q (%d)", v, method, sig.Records, sig.Params, sig.Required, records, names, required)
+			w := parseWant(want)
+			if sig.Records != w.records || sig.Required != w.required || sig.Private != w.private || sig.VarKw != w.varKw ||
+				!reflect.DeepEqual(sig.Params, w.params) || !reflect.DeepEqual(sig.KwOnly, w.kwOnly) {
+				t.Errorf("%d %s: records %v params %q (%d required) kw-only %q **kwargs %v private %v;\nwant records %v params %q (%d) kw-only %q **kwargs %v private %v",
+					v, method, sig.Records, sig.Params, sig.Required, sig.KwOnly, sig.VarKw, sig.Private,
+					w.records, w.params, w.required, w.kwOnly, w.varKw, w.private)
 				continue
 			}
 			var args []any
 			wantNamed := map[string]any{}
-			if records {
+			if w.records {
 				args = append(args, []any{int64(7), int64(8)})
 				wantNamed["ids"] = []any{int64(7), int64(8)}
 			}
-			for i, n := range names {
+			for i, n := range w.params {
 				val := fmt.Sprintf("value %d", i)
 				args = append(args, val)
 				wantNamed[n] = val
 			}
 			kwargs := map[string]any{"context": map[string]any{"lang": "fr_FR"}}
 			wantNamed["context"] = kwargs["context"]
+			for _, n := range w.kwOnly {
+				kwargs[n] = "keyword " + n
+				wantNamed[n] = kwargs[n]
+			}
 			named, err := ToNamed(sig, "res.partner", method, args, kwargs)
+			if w.private {
+				wantMsg := fmt.Sprintf("Private methods (such as 'res.partner.%s') cannot be called remotely.", method)
+				if okapi.ErrorCode(err) != okapi.EAccess || err.Error() != "odoo.exceptions.AccessError: "+wantMsg {
+					t.Errorf("%d %s: ToNamed of a private method = %v, %v; want the AccessError %q", v, method, named, err, wantMsg)
+				}
+				back, kw, err := ToPositional(sig, "res.partner", method, wantNamed)
+				if okapi.ErrorCode(err) != okapi.EAccess || err.Error() != "odoo.exceptions.AccessError: "+wantMsg {
+					t.Errorf("%d %s: ToPositional of a private method = %v %v, %v; want the AccessError", v, method, back, kw, err)
+				}
+				continue
+			}
 			if err != nil || !reflect.DeepEqual(named, wantNamed) {
 				t.Errorf("%d %s: ToNamed = %v, %v; want %v", v, method, named, err, wantNamed)
 				continue
@@ -137,7 +198,8 @@ func TestRenamedParameters(t *testing.T) {
 		{15, "search", "domain", "args", true},
 		{19, "search", "args", "domain", true},
 		{16, "name_search", "domain", "args", false},
-		{17, "name_search", "args", "domain", false},
+		{18, "name_search", "domain", "args", false},
+		{19, "name_search", "args", "domain", false},
 		{18, "default_get", "fields", "fields_list", true},
 		{19, "default_get", "fields_list", "fields", true},
 		{14, "search_count", "domain", "args", true},

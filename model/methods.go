@@ -532,9 +532,10 @@ func searchParams(v int) []Param {
 }
 
 // nameSearchDomain is the name of name_search's domain parameter: args up to
-// 16, domain from 17.
+// 18 (odoo/models.py of 17.0 and 18.0 still say args), domain in 19
+// (odoo/orm/models.py of 19.0); bridge/signatures.go names the copies read.
 func nameSearchDomain(v int) string {
-	if v <= 16 {
+	if v <= 18 {
 		return "args"
 	}
 	return "domain"
