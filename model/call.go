@@ -33,13 +33,19 @@ func (r *Registry) resolve(model, method string, json2 bool) (*Model, *Method, e
 	// Up to 17 the texts name the method alone (odoo/service/model.py
 	// 17.0); 18 qualifies it with the model.
 	old := r.profile.Version <= 17
-	if strings.HasPrefix(method, "_") {
+	private := func() error {
 		if old {
-			return nil, nil, okapi.Errorf(okapi.EAccess, "Private methods (such as %s) cannot be called remotely.", method)
+			return okapi.Errorf(okapi.EAccess, "Private methods (such as %s) cannot be called remotely.", method)
 		}
-		return nil, nil, okapi.Errorf(okapi.EAccess, "Private methods (such as '%s.%s') cannot be called remotely.", model, method)
+		return okapi.Errorf(okapi.EAccess, "Private methods (such as '%s.%s') cannot be called remotely.", model, method)
+	}
+	if strings.HasPrefix(method, "_") {
+		return nil, nil, private()
 	}
 	meth := r.method(m, method)
+	if meth != nil && meth.PrivateSince != 0 && r.profile.Version >= meth.PrivateSince {
+		return nil, nil, private()
+	}
 	if meth == nil {
 		switch {
 		case json2:

@@ -33,6 +33,11 @@ type Method struct {
 	Write bool
 	// Since and Until bound the versions that have the method.
 	Since, Until int
+	// PrivateSince is the first version that marks the method
+	// @api.private: it is there, but refused to remote callers as a
+	// method named with "_" is (Odoo 19's odoo/orm/models.py: exists,
+	// check_access — "use has_access").
+	PrivateSince int
 	Fn           func(e *Env, m *Model, ids []int64, a Args) (any, error)
 }
 
@@ -411,7 +416,7 @@ func genericMethods(v int) map[string]*Method {
 				}
 				return true, e.unlink(m, ids)
 			}},
-		{Name: "exists", Qual: "BaseModel.exists",
+		{Name: "exists", Qual: "BaseModel.exists", PrivateSince: 19,
 			Fn: func(e *Env, m *Model, ids []int64, a Args) (any, error) {
 				found, err := e.existing(m, uniqueIDs(ids), nil)
 				if found == nil && err == nil {
@@ -501,7 +506,7 @@ func genericMethods(v int) map[string]*Method {
 				}
 				return e.checkRecords(m, ids, op) == nil, nil
 			}},
-		{Name: "check_access", Since: 18, Qual: "BaseModel.check_access",
+		{Name: "check_access", Since: 18, PrivateSince: 19, Qual: "BaseModel.check_access",
 			Params: []Param{{Name: "operation", Required: true}},
 			Fn: func(e *Env, m *Model, ids []int64, a Args) (any, error) {
 				op, err := operationArg(a)

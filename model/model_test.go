@@ -367,3 +367,34 @@ func TestHTMLSanitized(t *testing.T) {
 		})
 	}
 }
+
+// TestPrivateIn19: Odoo 19 keeps exists and check_access but marks them
+// @api.private (odoo/orm/models.py of 19.0: "use has_access"), so a remote
+// call is refused as a method named with "_" is, on both bindings; 18 still
+// answers them.
+func TestPrivateIn19(t *testing.T) {
+	for _, v := range []int{18, 19} {
+		f := setup(t, "sqlite", v)
+		id := f.ids["acme"]
+		for _, c := range []struct {
+			method string
+			args   []any
+			named  map[string]any
+		}{
+			{"exists", []any{[]any{id}}, map[string]any{"ids": []any{id}}},
+			{"check_access", []any{[]any{id}, "read"}, map[string]any{"ids": []any{id}, "operation": "read"}},
+		} {
+			_, err := f.reg.Execute(ctx, f.alice, "res.partner", c.method, c.args, nil)
+			_, nerr := f.reg.ExecuteNamed(ctx, f.alice, "res.partner", c.method, c.named)
+			want := "Private methods (such as 'res.partner." + c.method + "') cannot be called remotely."
+			for _, e := range []error{err, nerr} {
+				switch {
+				case v == 18 && e != nil:
+					t.Errorf("18: %s: %v", c.method, e)
+				case v == 19 && (okapi.ErrorCode(e) != okapi.EAccess || okapi.ErrorMessage(e) != want):
+					t.Errorf("19: %s: %v, want the AccessError %q", c.method, e, want)
+				}
+			}
+		}
+	}
+}
