@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/okapi-erp/okapi"
 )
@@ -250,6 +251,21 @@ func ToPositional(sig *Signature, model, method string, params map[string]any) (
 		}
 		args = append(args, v)
 		delete(given, sig.Params[i])
+	}
+	if !sig.VarKw {
+		// Nor may a name be one the method does not take: Odoo 19's
+		// binding answers 422 before the call, where an older Odoo
+		// would raise the TypeError from inside it (a 500).
+		var unknown []string
+		for k := range given {
+			if k != ContextKey && !slices.Contains(sig.Params, k) && !slices.Contains(sig.KwOnly, k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			return nil, nil, okapi.Errorf(okapi.EUnprocessable, "got an unexpected keyword argument '%s'", unknown[0])
+		}
 	}
 	for k, v := range given {
 		kwargs[k] = v

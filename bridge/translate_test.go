@@ -272,6 +272,19 @@ func TestRefusals(t *testing.T) {
 	if code(err) != okapi.EUnprocessable {
 		t.Errorf("a parameter under two names: %v", err)
 	}
+	// A name the method does not take: 422 as Odoo 19 binds it (seen
+	// in front of a real Odoo 17, which answered the TypeError as a 500).
+	_, _, err = ToPositional(ORMSignature(17, "write"), "res.partner", "write",
+		map[string]any{"ids": []any{int64(7)}, "vals": map[string]any{}, "bogus": int64(1), "context": map[string]any{}})
+	if code(err) != okapi.EUnprocessable || !strings.Contains(err.Error(), "got an unexpected keyword argument 'bogus'") {
+		t.Errorf("an unknown keyword argument: %v", err)
+	}
+	// A method with **kwargs takes any name; the upstream judges it
+	// (19.0 answers search_read's limitt with a 500 TypeError).
+	if _, kw, err := ToPositional(ORMSignature(17, "search_read"), "res.partner", "search_read",
+		map[string]any{"domain": []any{}, "limitt": int64(1)}); err != nil || kw["limitt"] != int64(1) {
+		t.Errorf("search_read's **read_kwargs: %v, %v", kw, err)
+	}
 }
 
 // TestUnknownMethodNamed: a method neither the table nor the upstream

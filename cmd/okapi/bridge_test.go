@@ -267,7 +267,16 @@ func TestBridgeJSON2OldOdoo(t *testing.T) {
 			status("no method", post("/json/2/res.partner/no_such_method", key, "prod", `{}`), 404, "werkzeug.exceptions.NotFound")
 			status("missing argument", post("/json/2/res.partner/write", key, "prod", fmt.Sprintf(`{"ids": [%d]}`, id)), 422, "werkzeug.exceptions.UnprocessableEntity")
 			status("ids on a model method", post("/json/2/res.partner/search", key, "prod", fmt.Sprintf(`{"ids": [%d], "domain": []}`, id)), 422, "werkzeug.exceptions.UnprocessableEntity")
-			status("unknown argument", post("/json/2/res.partner/search_count", key, "prod", `{"domain": [], "limitt": 1}`), 500, "builtins.TypeError")
+			// A name search_count does not take: Odoo 19 binds before it
+			// calls (422), as okapi serve 19 does; search_read takes
+			// **kwargs from 15 on, so there its unknown name fails inside
+			// (19.0: a 500); 14's search_read has none (422).
+			status("unknown argument", post("/json/2/res.partner/search_count", key, "prod", `{"domain": [], "limitt": 1}`), 422, "werkzeug.exceptions.UnprocessableEntity")
+			if v != "14" {
+				status("unknown argument of **kwargs", post("/json/2/res.partner/search_read", key, "prod", `{"domain": [], "limitt": 1}`), 500, "builtins.TypeError")
+			} else {
+				status("unknown argument of 14's search_read", post("/json/2/res.partner/search_read", key, "prod", `{"domain": [], "limitt": 1}`), 422, "werkzeug.exceptions.UnprocessableEntity")
+			}
 			status("malformed JSON", post("/json/2/res.partner/search", key, "prod", `{"domain": `), 400, "werkzeug.exceptions.BadRequest")
 			status("wrong database", post("/json/2/res.partner/search", key, "nope", `{"domain": []}`), 404, "")
 			if err := j2.Unlink(ctx, "res.partner", []int64{id}); err != nil {
