@@ -2,7 +2,7 @@
 # The gateway's figures of BENCHMARKS.md: okapi bench against an upstream
 # okapi serve directly, then through okapi gateway in front of it, same run,
 # same calls, alternating so that both see the same machine load.
-# DURATION (default 10s) and CONC (16) as in scripts/bench.sh.
+# DURATION (default 10s), CONC (16) and GENERATOR as in scripts/bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -12,6 +12,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/okapi" ./cmd/okapi
 okapi="$work/okapi"
 . scripts/bench-upstream.sh
+. scripts/bench-load.sh
 
 echo "# $(date -u +%FT%TZ) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(go version)"
 start_upstream 18201
@@ -31,7 +32,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # unchanged, nothing checked — what any HTTP hop costs on this machine, the
 # best a gateway can do); through okapi gateway (key, policy, audit, the
 # linked Odoo key, the call decoded and forwarded).
-echo "## okapi bench, c=$CONC, $DURATION per call"
+echo "## ${GENERATOR:-okapi} load, c=$CONC, $DURATION per call"
 for call in authenticate search_read json2; do
 	for target in direct proxy gateway; do
 		case $target in
@@ -41,7 +42,7 @@ for call in authenticate search_read json2; do
 		esac
 		peak $pid
 		u0=$(ticks $up) f0=$(ticks $pid)
-		"$okapi" bench "http://127.0.0.1:$port" --db acme --login alice --key-file "$key" --call $call -c "$CONC" -d "$DURATION" --json 2>/dev/null >"$work/out.json"
+		load "http://127.0.0.1:$port" "$key" $call "$CONC" "$DURATION" "$work/out.json"
 		u1=$(ticks $up) f1=$(ticks $pid)
 		kill $watcher; wait $watcher 2>/dev/null || true
 		python3 - "$target" "$call" "$(cat "$work/rss")" $((u1 - u0)) $((f1 - f0)) "$(getconf CLK_TCK)" "$work/out.json" <<'PY' | tee -a "$work/results"

@@ -9,7 +9,8 @@
 # turn and the ceiling last, so that a slower or busier minute of the
 # machine falls on all of them alike. BASE_REF=<git revision> also builds
 # that revision and measures it next to the working tree (an A/B in one
-# run); GO_BENCH=0 skips the Go benchmarks.
+# run); GO_BENCH=0 skips the Go benchmarks; GENERATOR=wrk loads with wrk
+# instead of okapi bench (scripts/bench-load.sh).
 #
 #   DURATION=15s CONC=16 scripts/bench.sh > bench.out
 #   BASE_REF=HEAD~5 GO_BENCH=0 scripts/bench.sh
@@ -32,6 +33,7 @@ fi
 
 go build -o "$work/okapi" ./cmd/okapi
 okapi="$work/okapi"
+. scripts/bench-load.sh
 builds="okapi=$okapi"
 if [ -n "${BASE_REF:-}" ]; then
 	mkdir "$work/base"
@@ -90,19 +92,17 @@ done
 echo "ceiling 18199 $work/sqlite-okapi.key $! -" >>"$work/targets"
 sleep 0.5
 
-echo "## okapi bench, c=$CONC, $DURATION per call and server"
+echo "## ${GENERATOR:-okapi} load, c=$CONC, $DURATION per call and server"
 # "+fresh": every request a question not asked before (okapi bench --fresh),
 # which the read cache cannot answer: the database's figures.
 for call in authenticate search_read json2 search_read+fresh json2+fresh; do
-	flags=
-	case $call in *+fresh) flags=--fresh ;; esac
 	while read -r label port key pid db; do
 		( peak=0; while kill -0 "$pid" 2>/dev/null; do r=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status"); [ "$r" -gt "$peak" ] && peak=$r; echo $peak >"$work/rss"; sleep 0.5; done ) &
 		watcher=$!
 		: >"$work/pg0"; : >"$work/pg1"
 		if [ "$db" != - ]; then pgsnap "$db" >"$work/pg0"; pgwatch "$db" "$work/pg1" & pgw=$!; fi
 		t0=$(ticks "$pid")
-		"$okapi" bench "http://127.0.0.1:$port" --db acme --login alice --key-file "$key" --call "${call%+fresh}" $flags -c "$CONC" -d "$DURATION" --json 2>/dev/null >"$work/out.json"
+		load "http://127.0.0.1:$port" "$key" "$call" "$CONC" "$DURATION" "$work/out.json"
 		t1=$(ticks "$pid")
 		pg=0
 		if [ "$db" != - ]; then pgsnap "$db" >>"$work/pg1"; kill $pgw; wait $pgw 2>/dev/null || true; pg=$(pgdelta "$work/pg0" "$work/pg1"); fi
@@ -137,9 +137,9 @@ if [ -n "${OKAPI_TEST_POSTGRES:-}" ]; then
 	echo
 	echo "## two nodes on one PostgreSQL database, search_read, $((CONC / 2)) connections each, at once"
 	a0=$(ticks $pid1) b0=$(ticks $pid2)
-	"$okapi" bench "http://127.0.0.1:$port1" --db acme --login alice --key-file "$key" --call search_read -c $((CONC / 2)) -d "$DURATION" --json >"$work/n1.json" 2>/dev/null &
+	load "http://127.0.0.1:$port1" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n1.json" &
 	first=$!
-	"$okapi" bench "http://127.0.0.1:18198" --db acme --login alice --key-file "$key" --call search_read -c $((CONC / 2)) -d "$DURATION" --json >"$work/n2.json" 2>/dev/null
+	load "http://127.0.0.1:18198" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n2.json"
 	wait $first || true
 	a1=$(ticks $pid1) b1=$(ticks $pid2)
 	python3 - "$work/n1.json" "$work/n2.json" $((a1 - a0)) $((b1 - b0)) "$hz" <<'PY'
