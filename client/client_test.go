@@ -445,7 +445,7 @@ func TestKeyExpiration(t *testing.T) {
 func TestReadOnlyKey(t *testing.T) {
 	s := serverFor(t, 19)
 	ctx := ctxT(t)
-	ro, _, err := s.srv.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: s.aliceID, Name: "reports", Scope: "rpc.read"})
+	ro, roKey, err := s.srv.Auth.CreateKey(ctx, nil, auth.KeyRequest{UserID: s.aliceID, Name: "reports", Scope: "rpc.read"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +496,7 @@ func TestReadOnlyKey(t *testing.T) {
 	}
 	// The key cannot revoke itself either (a write on res.users.apikeys).
 	c := newClient(t, client.Config{URL: s.url, DB: "acme", Login: "alice", Key: ro, Protocol: client.XMLRPC})
-	keys, err := c.SearchRead(ctx, "res.users.apikeys", []any{[]any{"name", "=", "reports"}}, client.SearchOptions{Fields: []string{"name"}})
+	keys, err := c.SearchRead(ctx, "res.users.apikeys", []any{[]any{"id", "=", roKey.ID}}, client.SearchOptions{Fields: []string{"name"}})
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("its own key: %v, %v", keys, err)
 	}

@@ -86,15 +86,11 @@ on its own.`,
 			if req.Days, req.Expires, _, err = expiryFlags(duration, expires); err != nil {
 				return err
 			}
-			c, err := sf.open(cmd.Context())
+			c, u, err := sf.openUser(cmd.Context(), login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(cmd.Context(), login)
-			if err != nil {
-				return err
-			}
 			req.UserID = u.ID
 			same, err := c.namesakes(cmd.Context(), u.ID, name)
 			if err != nil {

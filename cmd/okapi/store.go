@@ -206,3 +206,18 @@ func (c *cli) userByLogin(ctx context.Context, login string) (*okapi.User, error
 	}
 	return u, nil
 }
+
+// openUser opens the store and finds the user most commands act on; the
+// caller closes the store.
+func (sf *storeFlags) openUser(ctx context.Context, login string) (*cli, *okapi.User, error) {
+	c, err := sf.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := c.userByLogin(ctx, login)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, u, nil
+}

@@ -31,15 +31,11 @@ again. People turn it on themselves in the web pages, where a code proves their 
 			if enable == disable {
 				return usagef("give one of --enable and --disable")
 			}
-			c, err := sf.open(cmd.Context())
+			c, u, err := sf.openUser(cmd.Context(), login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(cmd.Context(), login)
-			if err != nil {
-				return err
-			}
 			if enable {
 				uri, err := c.auth.EnableTOTPSecret(cmd.Context(), u.ID, issuer)
 				if err != nil {

@@ -61,15 +61,11 @@ again replaces the link. The key is never printed, logged or put in an error.`,
 			if err != nil {
 				return err
 			}
-			c, err := sf.open(ctx)
+			c, u, err := sf.openUser(ctx, login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(ctx, login)
-			if err != nil {
-				return err
-			}
 			url, db, err := c.upstreamOf(ctx)
 			if err != nil {
 				return err
@@ -177,15 +173,11 @@ func newUpstreamUnlinkCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := sf.open(ctx)
+			c, u, err := sf.openUser(ctx, login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(ctx, login)
-			if err != nil {
-				return err
-			}
 			audit := okapi.AuditEntry{At: time.Now().UTC(), Kind: okapi.AuditUpstreamUnlinked, UserID: u.ID, Login: u.Login}
 			if err := c.opened.Store.UnlinkUpstream(ctx, u.ID, audit); err != nil {
 				if errors.Is(err, okapi.ErrNotFound) {

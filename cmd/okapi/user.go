@@ -153,15 +153,11 @@ func newUserArchiveCmd(archive bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := sf.open(cmd.Context())
+			c, u, err := sf.openUser(cmd.Context(), login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(cmd.Context(), login)
-			if err != nil {
-				return err
-			}
 			if err := c.auth.SetActive(cmd.Context(), nil, u.ID, !archive); err != nil {
 				return err
 			}
@@ -192,15 +188,11 @@ out of every browser (web sessions end); API keys keep working.`,
 			if pw == "" {
 				return usagef("--password is required (\"-\" reads it from stdin)")
 			}
-			c, err := sf.open(cmd.Context())
+			c, u, err := sf.openUser(cmd.Context(), login)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			u, err := c.userByLogin(cmd.Context(), login)
-			if err != nil {
-				return err
-			}
 			if err := c.auth.SetPassword(cmd.Context(), nil, u.ID, pw, ""); err != nil {
 				return err
 			}
