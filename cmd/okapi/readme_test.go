@@ -16,16 +16,26 @@ package main
 // the test starts the binary built for the tests (proctest builds the same
 // package with go build) as `okapi serve`, with no flag, in an empty
 // temporary folder, waits for /healthz, and the later blocks use that
-// server, as the README's reader does from another terminal. Blocks without
-// a marker do not run: other sections' examples, ./scripts/test.sh itself.
-// A marker not followed by a fence fails the test.
+// server, as the README's reader does from another terminal. The block after
+//
+//	<!-- readme-test: upstream ARGS -->
+//
+// talks to a real Odoo, named https://odoo.example.com (or odoo16…): the
+// test starts `okapi serve --db-name prod ARGS` as that Odoo, with a user
+// alice whose Odoo key it writes to ./alice-odoo.key (the file a reader
+// saves from their Odoo's security page), and puts the upstream's address
+// for the example.com URL. A line `./okapi gateway … &` starts the gateway
+// in the background, as the shell would, and the next lines run once it
+// listens. Blocks without a marker do not run: other sections' examples,
+// ./scripts/test.sh itself. A marker not followed by a fence fails the test.
 //
 // The only liberties taken with the text: the line
 // `go build -o okapi ./cmd/okapi` copies the already built binary to
 // ./okapi (any other go command fails the test); the server listens on a
 // free loopback port given by $OKAPI_ADDR rather than on the default
 // 127.0.0.1:8069 (which a reader's own server may hold while tests run),
-// and "127.0.0.1:8069" in the blocks is replaced by that address. Every
+// and "127.0.0.1:8069" in the blocks is replaced by that address (each
+// other 127.0.0.1:80xx by a free port of its own). Every
 // other line runs verbatim, with no other OKAPI_* variable set, so every
 // other default applies (Odoo 19, database "okapi", data in ./okapi-data,
 // the cooldown on).
@@ -45,10 +55,11 @@ import (
 
 // readmeBlock is a fenced block of the README marked for the test.
 type readmeBlock struct {
-	lang  string // "sh" or "python"
-	serve bool   // the set-up's server command
-	text  string
-	line  int // where the fence opens, for messages
+	lang     string // "sh" or "python"
+	serve    bool   // the set-up's server command
+	upstream string // the upstream's okapi serve flags; "" for none
+	text     string
+	line     int // where the fence opens, for messages
 }
 
 const (
@@ -57,7 +68,14 @@ const (
 	readmeServe       = "go run ./cmd/okapi serve"
 	readmeBuild       = "go build -o okapi ./cmd/okapi"
 	readmeDefaultAddr = "127.0.0.1:8069"
+	readmeUpstream    = "<!-- readme-test: upstream "
 )
+
+// readmeAddr is an address the README shows, 127.0.0.1:80xx.
+var readmeAddr = regexp.MustCompile(`127\.0\.0\.1:80[0-9][0-9]`)
+
+// readmeOdoo is a real Odoo's address in the README's examples.
+var readmeOdoo = regexp.MustCompile(`https://odoo[0-9]*\.example\.com`)
 
 // readmeBlocks returns the marked blocks of the README, in order.
 func readmeBlocks(t *testing.T, readme string) []readmeBlock {
@@ -66,13 +84,17 @@ func readmeBlocks(t *testing.T, readme string) []readmeBlock {
 	var blocks []readmeBlock
 	for i := 0; i < len(lines); i++ {
 		marker := strings.TrimSpace(lines[i])
-		if marker != readmeMarker && marker != readmeServeMarker {
+		upstream, isUpstream := strings.CutPrefix(marker, readmeUpstream)
+		if marker != readmeMarker && marker != readmeServeMarker && !isUpstream {
 			continue
 		}
 		if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "```") {
 			t.Fatalf("README.md:%d: %s is not followed by a fenced block on the next line", i+1, marker)
 		}
 		b := readmeBlock{lang: strings.TrimPrefix(lines[i+1], "```"), serve: marker == readmeServeMarker, line: i + 2}
+		if isUpstream {
+			b.upstream = strings.TrimSpace(strings.TrimSuffix(upstream, "-->"))
+		}
 		var body []string
 		for i += 2; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
 			body = append(body, lines[i])
@@ -80,7 +102,8 @@ func readmeBlocks(t *testing.T, readme string) []readmeBlock {
 		if i == len(lines) {
 			t.Fatalf("README.md:%d: the block never closes", b.line)
 		}
-		b.text = strings.Join(body, "\n")
+		// A line ending in a backslash goes on on the next, as in the shell.
+		b.text = strings.ReplaceAll(strings.Join(body, "\n"), "\\\n", "")
 		if b.lang != "sh" && b.lang != "python" {
 			t.Fatalf("README.md:%d: a marked block must be sh or python, not %q", b.line, b.lang)
 		}
@@ -151,11 +174,22 @@ func TestReadme(t *testing.T) {
 	addr := proctest.FreeAddr(t)
 	url := "http://" + addr
 
-	var pyOut []string
+	var pyOut, shOut []string
 	var lastPy string
 	serverUp := false
+	addrs := map[string]string{readmeDefaultAddr: addr}
+	gateways := map[string]string{} // data folder → address
 	for _, b := range blocks {
-		text := strings.ReplaceAll(b.text, readmeDefaultAddr, addr)
+		text := readmeAddr.ReplaceAllStringFunc(b.text, func(a string) string {
+			if addrs[a] == "" {
+				addrs[a] = proctest.FreeAddr(t)
+			}
+			return addrs[a]
+		})
+		if b.upstream != "" {
+			up := readmeUpstreamServer(t, dir, b.upstream)
+			text = readmeOdoo.ReplaceAllString(text, up)
+		}
 		switch {
 		case b.serve:
 			if b.text != readmeServe {
@@ -183,8 +217,13 @@ func TestReadme(t *testing.T) {
 					}
 				case strings.HasPrefix(cmd, "go "):
 					t.Fatalf("README.md:%d: %q: this test knows how to run only %q among go commands", b.line+1+i, cmd, readmeBuild)
+				case strings.HasPrefix(cmd, "./okapi gateway ") && strings.HasSuffix(cmd, " &"):
+					args := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(cmd, "./okapi "), " &"))
+					gw := readmeFlag(args, "--addr")
+					proctest.StartIn(t, filepath.Join(dir, "okapi"), dir, readmeEnv(), gw, args...)
+					gateways[readmeFlag(args, "--data")] = gw
 				default:
-					runReadme(t, b.line+1+i, dir, "bash", "-c", line)
+					shOut = append(shOut, strings.TrimSpace(runReadme(t, b.line+1+i, dir, "bash", "-c", line)))
 				}
 			}
 		}
@@ -218,6 +257,7 @@ func TestReadme(t *testing.T) {
 	if _, err := http.Get(url + "/healthz"); err != nil {
 		t.Errorf("the server is gone after the README: %v", err)
 	}
+	checkReadmeGateways(t, dir, gateways, shOut)
 
 	// Nothing the README writes can be committed by accident.
 	if exec.Command("git", "-C", root, "rev-parse", "--is-inside-work-tree").Run() != nil {
@@ -270,4 +310,79 @@ func runReadme(t *testing.T, line int, dir, name string, args ...string) string 
 	}
 	t.Logf("README.md:%d: %s\n%s%s", line, args[len(args)-1], out.String(), errs.String())
 	return out.String()
+}
+
+// readmeFlag is the value of flag in args.
+func readmeFlag(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// readmeUpstreamServer starts the Odoo an upstream block talks to: `okapi
+// serve --db-name prod` with flags, alice in it and her key in
+// dir/alice-odoo.key; it returns its URL.
+func readmeUpstreamServer(t *testing.T, dir, flags string) string {
+	t.Helper()
+	data := t.TempDir()
+	up := proctest.Start(t, binary, "", []string{"OKAPI_ADMIN_PASSWORD=admin"}, "http",
+		append([]string{"--data", data, "--db-name", "prod"}, strings.Fields(flags)...)...)
+	if _, errOut, code := proctest.Run(t, binary, "", "user", "create", "--data", data, "--login", "alice", "--password", "alice-odoo-pass"); code != 0 {
+		t.Fatalf("upstream %s: user create: %s", flags, errOut)
+	}
+	key, errOut, code := proctest.Run(t, binary, "", "key", "create", "--data", data, "--login", "alice", "--name", "gateway")
+	if code != 0 {
+		t.Fatalf("upstream %s: key create: %s", flags, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "alice-odoo.key"), []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return up.URL
+}
+
+// checkReadmeGateways checks what the gateway sections claim: the Power BI
+// key reads the upstream's contacts and may not write, the XML-RPC tool
+// read contacts through a JSON-2-only Odoo, and the JSON-2 call through
+// Odoo 16 answered records.
+func checkReadmeGateways(t *testing.T, dir string, gateways map[string]string, shOut []string) {
+	t.Helper()
+	if len(gateways) == 0 {
+		return
+	}
+	if gw := gateways["./gw"]; gw != "" {
+		out := runReadme(t, 0, dir, "python3", "-c", `import xmlrpc.client as x
+k = open("powerbi-gw.key").read().strip()
+url = "http://`+gw+`"
+uid = x.ServerProxy(url + "/xmlrpc/2/common").authenticate("prod", "alice", k, {})
+m = x.ServerProxy(url + "/xmlrpc/2/object")
+print(len(m.execute_kw("prod", uid, k, "res.partner", "search_read", [[]], {"fields": ["name"], "limit": 3})))
+try:
+    m.execute_kw("prod", uid, k, "res.partner", "create", [{"name": "no"}])
+    print("created")
+except x.Fault as f:
+    print(f.faultCode, "read-only" in f.faultString)
+`)
+		if got := strings.Fields(out); len(got) != 3 || got[0] == "0" || got[1] != "4" || got[2] != "True" {
+			t.Errorf("the Power BI key through the gateway: %q, want some records, then Fault 4 naming read-only", out)
+		}
+	}
+	if gateways["./gw19"] != "" && !readmeHasAnswer(shOut, "[{'id': ") {
+		t.Errorf("the XML-RPC tool through the gateway to a JSON-2-only Odoo printed none of %q, want records", shOut)
+	}
+	if gateways["./gw16"] != "" && !readmeHasAnswer(shOut, `[{"id": `) {
+		t.Errorf("the JSON-2 call through the gateway to Odoo 16 printed none of %q, want records", shOut)
+	}
+}
+
+// readmeHasAnswer reports whether one of outs starts with prefix.
+func readmeHasAnswer(outs []string, prefix string) bool {
+	for _, o := range outs {
+		if strings.HasPrefix(o, prefix) {
+			return true
+		}
+	}
+	return false
 }

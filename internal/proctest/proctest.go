@@ -109,7 +109,14 @@ func StartCommand(t testing.TB, binary, command, addr string, env []string, sche
 // server listens, and stops it when the test ends.
 func StartAs(t testing.TB, binary, dir string, env []string, addr string, args ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	return StartIn(t, binary, dir, env, addr, append([]string{"serve"}, args...)...)
+}
+
+// StartIn is StartAs for any server command: args are the whole command
+// line after the binary ("gateway", "--upstream", …).
+func StartIn(t testing.TB, binary, dir string, env []string, addr string, args ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	cmd.Dir, cmd.Env = dir, env
 	return start(t, cmd, addr, "http")
 }
