@@ -28,6 +28,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # package: the suite reaches Debian's and npm's registries, not PyPI).
 { python3 -c 'import odoorpc' || /usr/bin/python3 -c 'import odoorpc'; } >/dev/null 2>&1 || need+=(python3-odoorpc)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v openssl >/dev/null 2>&1 || need+=(openssl) # the README's cluster block
 if [ ${#need[@]} -gt 0 ]; then
 	echo "== installing ${need[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -26,7 +26,11 @@ package main
 // saves from their Odoo's security page), and puts the upstream's address
 // for the example.com URL. A line `./okapi gateway … &` starts the gateway
 // in the background, as the shell would, and the next lines run once it
-// listens. Blocks without a marker do not run: other sections' examples,
+// listens. The block after <!-- readme-test: postgres --> (several nodes)
+// runs with its exports kept for the lines after them, a fresh test
+// database for postgres://okapi:…@db.internal/okapi, and its node line run
+// on two addresses (skipped without PostgreSQL, as every PostgreSQL test).
+// Blocks without a marker do not run: other sections' examples,
 // ./scripts/test.sh itself. A marker not followed by a fence fails the test.
 //
 // The only liberties taken with the text: the line
@@ -51,6 +55,7 @@ import (
 	"testing"
 
 	"github.com/okapi-erp/okapi/internal/proctest"
+	"github.com/okapi-erp/okapi/storetest"
 )
 
 // readmeBlock is a fenced block of the README marked for the test.
@@ -58,6 +63,7 @@ type readmeBlock struct {
 	lang     string // "sh" or "python"
 	serve    bool   // the set-up's server command
 	upstream string // the upstream's okapi serve flags; "" for none
+	postgres bool   // the PostgreSQL block
 	text     string
 	line     int // where the fence opens, for messages
 }
@@ -69,10 +75,12 @@ const (
 	readmeBuild       = "go build -o okapi ./cmd/okapi"
 	readmeDefaultAddr = "127.0.0.1:8069"
 	readmeUpstream    = "<!-- readme-test: upstream "
+	readmePostgres    = "<!-- readme-test: postgres -->"
+	readmePostgresURL = "postgres://okapi:…@db.internal/okapi"
 )
 
 // readmeAddr is an address the README shows, 127.0.0.1:80xx.
-var readmeAddr = regexp.MustCompile(`127\.0\.0\.1:80[0-9][0-9]`)
+var readmeAddr = regexp.MustCompile(`(?:127\.0\.0\.1|0\.0\.0\.0):80[0-9][0-9]`)
 
 // readmeOdoo is a real Odoo's address in the README's examples.
 var readmeOdoo = regexp.MustCompile(`https://odoo[0-9]*\.example\.com`)
@@ -85,13 +93,14 @@ func readmeBlocks(t *testing.T, readme string) []readmeBlock {
 	for i := 0; i < len(lines); i++ {
 		marker := strings.TrimSpace(lines[i])
 		upstream, isUpstream := strings.CutPrefix(marker, readmeUpstream)
-		if marker != readmeMarker && marker != readmeServeMarker && !isUpstream {
+		if marker != readmeMarker && marker != readmeServeMarker && marker != readmePostgres && !isUpstream {
 			continue
 		}
 		if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "```") {
 			t.Fatalf("README.md:%d: %s is not followed by a fenced block on the next line", i+1, marker)
 		}
 		b := readmeBlock{lang: strings.TrimPrefix(lines[i+1], "```"), serve: marker == readmeServeMarker, line: i + 2}
+		b.postgres = marker == readmePostgres
 		if isUpstream {
 			b.upstream = strings.TrimSpace(strings.TrimSuffix(upstream, "-->"))
 		}
@@ -199,6 +208,8 @@ func TestReadme(t *testing.T) {
 			serverUp = true
 		case !serverUp:
 			t.Fatalf("README.md:%d: a block runs before the server is started", b.line)
+		case b.postgres:
+			t.Run("postgres", func(t *testing.T) { runReadmePostgres(t, dir, b, text) })
 		case b.lang == "python":
 			out := runReadme(t, b.line, dir, "python3", "-c", text)
 			pyOut = append(pyOut, strings.TrimSpace(out))
@@ -385,4 +396,58 @@ func readmeHasAnswer(outs []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// runReadmePostgres runs the PostgreSQL block: its exports carry over to
+// the lines after them, as in one shell; the database URL is a fresh test
+// database; the node line runs twice, as "on each node" says, on two
+// addresses, and both nodes must be ready on the shared database.
+func runReadmePostgres(t *testing.T, dir string, b readmeBlock, text string) {
+	if !strings.Contains(text, readmePostgresURL) {
+		t.Fatalf("README.md:%d: the PostgreSQL block no longer names %s", b.line, readmePostgresURL)
+	}
+	text = strings.ReplaceAll(text, readmePostgresURL, storetest.PostgresURL(t))
+	env := readmeEnv()
+	nodes := 0
+	for i, line := range strings.Split(text, "\n") {
+		cmd, _, _ := strings.Cut(line, "#")
+		cmd = strings.TrimSpace(cmd)
+		switch {
+		case cmd == "":
+		case strings.HasPrefix(cmd, "export "):
+			name, rhs, _ := strings.Cut(strings.TrimPrefix(cmd, "export "), "=")
+			c := exec.Command("bash", "-c", "printf %s "+rhs)
+			c.Dir, c.Env = dir, env
+			v, err := c.Output()
+			if err != nil || len(v) == 0 {
+				t.Fatalf("README.md:%d: %s: %q, %v", b.line+1+i, cmd, v, err)
+			}
+			env = append(env, name+"="+string(v))
+		case strings.HasPrefix(cmd, "./okapi serve ") && strings.HasSuffix(cmd, " &"):
+			args := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(cmd, "./okapi "), " &"))
+			for _, addr := range []string{readmeFlag(args, "--addr"), proctest.FreeAddr(t)} {
+				args := append([]string(nil), args...)
+				for j := range args {
+					if j > 0 && args[j-1] == "--addr" {
+						args[j] = addr
+					}
+				}
+				node := proctest.StartIn(t, filepath.Join(dir, "okapi"), dir, env, addr, args...)
+				resp, err := http.Get(node.URL + "/readyz")
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("README.md:%d: node on %s not ready: %v\n%s", b.line+1+i, addr, err, node.Output())
+				}
+				resp.Body.Close()
+				if !strings.Contains(node.Output(), "(PostgreSQL)") {
+					t.Errorf("README.md:%d: the node does not say it runs on PostgreSQL:\n%s", b.line+1+i, node.Output())
+				}
+				nodes++
+			}
+		default:
+			t.Fatalf("README.md:%d: %q: the PostgreSQL block's runner knows export and ./okapi serve … & only", b.line+1+i, cmd)
+		}
+	}
+	if nodes != 2 {
+		t.Fatalf("README.md:%d: %d nodes started, want the node line run on two addresses", b.line, nodes)
+	}
 }
