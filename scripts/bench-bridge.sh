@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONC=${CONC:-16}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; drop_upstream; rm -rf "$work"' EXIT
 echo "# $(date -u +%FT%TZ) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(go version)"
 echo "## Go benchmarks of the translation"
 go test -run '^$' -bench . -benchtime 2s ./bridge/

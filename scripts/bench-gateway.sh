@@ -2,13 +2,16 @@
 # The gateway's figures of BENCHMARKS.md: okapi bench against an upstream
 # okapi serve directly, then through okapi gateway in front of it, same run,
 # same calls, alternating so that both see the same machine load.
-# DURATION (default 10s), CONC (16) and GENERATOR as in scripts/bench.sh.
+# DURATION (default 10s), CONC (16) and GENERATOR as in scripts/bench.sh;
+# CALLS to choose the calls ("+fresh": a question never asked before, which
+# the upstream's read cache cannot answer, so the upstream does a database
+# read each time); UPSTREAM_DB=postgres://… for an upstream on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONC=${CONC:-16}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; drop_upstream; rm -rf "$work"' EXIT
 go build -o "$work/okapi" ./cmd/okapi
 okapi="$work/okapi"
 . scripts/bench-upstream.sh
@@ -33,7 +36,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # best a gateway can do); through okapi gateway (key, policy, audit, the
 # linked Odoo key, the call decoded and forwarded).
 echo "## ${GENERATOR:-okapi} load, c=$CONC, $DURATION per call"
-for call in authenticate search_read json2; do
+for call in ${CALLS:-authenticate search_read json2 search_read+fresh json2+fresh}; do
 	for target in direct proxy gateway; do
 		case $target in
 		direct) port=18201 key="$work/odoo.key" pid=$up ;;
