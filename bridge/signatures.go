@@ -214,6 +214,18 @@ var ormMethods = []orm{
 	// Web module, record methods, 17 on: web_read(self, specification);
 	// web_save(self, vals, specification, next_id=None).
 	{method: "web_read", records: true, since: 17, variants: []variant{{from: 17, params: []string{"specification"}, required: 1}}},
+	// Views, all @api.model. 14–16: load_views(self, views, options=None) and
+	// fields_view_get(self, view_id=None, view_type='form', toolbar=False,
+	// submenu=False) (14, 15: odoo/models.py, the web module overriding the
+	// latter with the same parameters; 16: odoo/addons/base/models/
+	// ir_ui_view.py, both deprecated for the next two); 17 removed both.
+	// 16 on: get_views(self, views, options=None) and get_view(self,
+	// view_id=None, view_type='form', **options) (ir_ui_view.py; 18, 19 add
+	// @api.readonly, not @api.private).
+	{method: "load_views", until: 16, variants: []variant{{from: 14, params: []string{"views", "options"}, required: 1}}},
+	{method: "fields_view_get", until: 16, variants: []variant{{from: 14, params: []string{"view_id", "view_type", "toolbar", "submenu"}}}},
+	{method: "get_views", since: 16, variants: []variant{{from: 16, params: []string{"views", "options"}, required: 1}}},
+	{method: "get_view", since: 16, variants: []variant{{from: 16, params: []string{"view_id", "view_type"}, varKw: true}}},
 	{method: "web_save", records: true, since: 17, variants: []variant{{from: 17, params: []string{"vals", "specification", "next_id"}, required: 2}}},
 }
 

@@ -62,6 +62,10 @@ var wantORM = map[string][6]string{
 		"domain* groupby* aggregates limit offset order | auto_unfold opening_info unfold_read_specification unfold_read_default_limit groupby_read_specification"},
 	"web_name_search": {"-", "-", "-", "-", "-", "name* specification* domain operator limit"},
 	"web_read":        {"-", "-", "-", "R specification*", "R specification*", "R specification*"},
+	"load_views":      {"views* options", "views* options", "views* options", "-", "-", "-"},
+	"fields_view_get": {"view_id view_type toolbar submenu", "view_id view_type toolbar submenu", "view_id view_type toolbar submenu", "-", "-", "-"},
+	"get_views":       {"-", "-", "views* options", "views* options", "views* options", "views* options"},
+	"get_view":        {"-", "-", "view_id view_type **", "view_id view_type **", "view_id view_type **", "view_id view_type **"},
 	"web_save":        {"-", "-", "-", "R vals* specification* next_id", "R vals* specification* next_id", "R vals* specification* next_id"},
 }
 
