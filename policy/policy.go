@@ -35,7 +35,7 @@ var readMethods = map[string]bool{
 	"search": true, "search_read": true, "read": true, "search_count": true, "search_fetch": true,
 	"fields_get": true, "name_search": true, "name_get": true, "read_group": true,
 	"check_access_rights": true, "check_access_rule": true, "has_access": true, "check_access": true,
-	"default_get": true, "exists": true, "get_views": true, "fields_view_get": true, "load_views": true,
+	"default_get": true, "exists": true, "get_views": true, "get_view": true, "fields_view_get": true, "load_views": true,
 	"web_search_read": true, "web_read": true, "web_read_group": true, "formatted_read_group": true,
 	"read_progress_bar": true, "context_get": true, "has_group": true, "get_metadata": true,
 }

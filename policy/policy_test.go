@@ -42,6 +42,8 @@ func TestCheck(t *testing.T) {
 		{"no policy writes", alice, "res.partner", "unlink", "1.2.3.4", ""},
 		{"read-only reads", ro, "res.partner", "search_read", "1.2.3.4", ""},
 		{"read-only fields_get", ro, "res.users", "fields_get", "1.2.3.4", ""},
+		{"read-only get_views", ro, "res.partner", "get_views", "1.2.3.4", ""},
+		{"read-only get_view", ro, "res.partner", "get_view", "1.2.3.4", ""},
 		{"read-only writes", ro, "res.partner", "write", "1.2.3.4", RuleReadOnly},
 		{"read-only unknown method", ro, "res.partner", "do_something_new", "1.2.3.4", RuleReadOnly},
 		{"read-only message_post", ro, "res.partner", "message_post", "1.2.3.4", RuleReadOnly},
