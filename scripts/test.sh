@@ -29,6 +29,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 { python3 -c 'import odoorpc' || /usr/bin/python3 -c 'import odoorpc'; } >/dev/null 2>&1 || need+=(python3-odoorpc)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v openssl >/dev/null 2>&1 || need+=(openssl) # the README's cluster block
+command -v curl >/dev/null 2>&1 || need+=(curl)       # the README's JSON-2 block
 if [ ${#need[@]} -gt 0 ]; then
 	echo "== installing ${need[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
