@@ -244,7 +244,7 @@ func (h *Handler) handleIdentity(s *surface) func(*request) error {
 		case "unlink":
 			return h.unlink(rq)
 		case "totp-enable", "totp-disable", "totp-revoke":
-			return h.totpAfterIdentity(rq, do, id)
+			return h.totpAfterIdentity(rq, s, do, id)
 		}
 		return rq.redirect(s.keys + "/new")
 	}
@@ -403,11 +403,18 @@ func (h *Handler) revoke(rq *request, s *surface, id int64) error {
 }
 
 func (h *Handler) handleLogOutDevices(s *surface) func(*request) error {
+	return h.afterIdentity(s, "devices", func(rq *request) error { return h.logOutDevices(rq, s) })
+}
+
+// afterIdentity runs fn when the password was confirmed in the last
+// minutes, and sends the person to the surface's identity check for do
+// otherwise (Odoo's @check_identity).
+func (h *Handler) afterIdentity(s *surface, do string, fn func(*request) error) func(*request) error {
 	return func(rq *request) error {
 		if !h.identityFresh(rq.sess) {
-			return rq.redirect(s.base + "/identity?do=devices")
+			return rq.redirect(s.base + "/identity?do=" + do)
 		}
-		return h.logOutDevices(rq, s)
+		return fn(rq)
 	}
 }
 

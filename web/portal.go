@@ -20,11 +20,14 @@ type PortalSecurityPage struct {
 	Dialogs
 	PasswordError string
 	Keys          KeySection
+	// TwoFA is the "Two-factor authentication" section Odoo's
+	// auth_totp_portal adds after the password form (14–19, same words).
+	TwoFA *TOTPSection
 }
 
 func (h *Handler) portalSurface() *surface {
 	s := &surface{level: loggedIn, base: h.paths.Security, keys: h.paths.Security + "/apikeys", back: h.paths.Security,
-		create: h.profile.Version >= 15,
+		create: h.profile.Version >= 15, totp: true,
 		// The portal's own dialogs (portal_security.js) are titled
 		// "Security Control" in every version and close with "Close".
 		identityTitle: "Security Control", generate: "Confirm", cancel: h.profile.UI.IdentityCancel, done: "Close",
@@ -60,12 +63,21 @@ func (h *Handler) showPortalSecurity(rq *request, status int, d *Dialogs) error 
 		pg.Dialogs = *d
 		pg.Inert = d.Open()
 	}
+	if err := h.portalSections(rq, &pg); err != nil {
+		return err
+	}
+	return h.render(rq, status, "security", pg)
+}
+
+// portalSections fills the page's key and two-factor sections.
+func (h *Handler) portalSections(rq *request, pg *PortalSecurityPage) error {
 	ks, err := h.portalKeys(rq)
 	if err != nil {
 		return err
 	}
 	pg.Keys = ks
-	return h.render(rq, status, "security", pg)
+	pg.TwoFA, err = h.totpSection(rq, h.portal)
+	return err
 }
 
 // portalKeys is the key section of /my/security: Odoo shows it from 15 on,
@@ -97,7 +109,7 @@ func (h *Handler) handlePortalPassword(rq *request) error {
 			return err
 		}
 		pg := PortalSecurityPage{Page: h.page(rq, "Connection & Security"), PasswordError: okapi.ErrorMessage(err)}
-		if pg.Keys, err = h.portalKeys(rq); err != nil {
+		if err := h.portalSections(rq, &pg); err != nil {
 			return err
 		}
 		return h.render(rq, http.StatusUnprocessableEntity, "security", pg)

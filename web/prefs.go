@@ -101,7 +101,7 @@ func (h *Handler) showPrefs(rq *request, status int, tab string, d *Dialogs) err
 			return err
 		}
 		pg.Keys = ks
-		if pg.TwoFA, err = h.totpSection(rq); err != nil {
+		if pg.TwoFA, err = h.totpSection(rq, h.prefs); err != nil {
 			return err
 		}
 	}

@@ -152,24 +152,29 @@ func init() {
 	notices["2fa-devices"] = "The trusted devices have been revoked: they will be asked for a code at the next login."
 }
 
-func (h *Handler) totpBase() string { return h.paths.Prefs + "/totp" }
+// totpBase is where a surface's two-factor actions live: the web client's
+// preferences (internal users) or the portal's /my/security (every user,
+// as Odoo's auth_totp_portal adds the section there, 14–19).
+func totpBase(s *surface) string { return s.base + "/totp" }
 
 func (h *Handler) registerTOTP(mux *http.ServeMux) {
-	b := h.totpBase()
 	mux.Handle("GET /web/login/totp", h.handle(anyone, h.handleTOTPLoginForm))
 	mux.Handle("POST /web/login/totp", h.handle(anyone, h.handleTOTPLogin))
 	mux.Handle("POST /web/login/totp/cancel", h.handle(anyone, h.handleTOTPCancel))
-	mux.Handle("GET "+b+"/enable", h.handle(internal, h.handleTOTPForm))
-	mux.Handle("POST "+b+"/enable", h.handle(internal, h.handleTOTPEnable))
-	mux.Handle("POST "+b+"/disable", h.handle(internal, h.handleTOTPDisable))
-	mux.Handle("POST "+b+"/devices/{id}/revoke", h.handle(internal, h.handleDeviceRevoke))
-	mux.Handle("POST "+b+"/devices/revoke", h.handle(internal, h.handleDeviceRevoke))
+	for _, s := range []*surface{h.prefs, h.portal} {
+		b := totpBase(s)
+		mux.Handle("GET "+b+"/enable", h.handle(s.level, h.handleTOTPForm(s)))
+		mux.Handle("POST "+b+"/enable", h.handle(s.level, h.handleTOTPEnable(s)))
+		mux.Handle("POST "+b+"/disable", h.handle(s.level, h.handleTOTPDisable(s)))
+		mux.Handle("POST "+b+"/devices/{id}/revoke", h.handle(s.level, h.handleDeviceRevoke(s)))
+		mux.Handle("POST "+b+"/devices/revoke", h.handle(s.level, h.handleDeviceRevoke(s)))
+	}
 	mux.Handle("POST "+h.paths.Users+"/{id}/totp/disable", h.handle(admin, h.handleUserTOTPDisable))
 }
 
-// totpSection fills the security tab's 2FA part for the logged-in user.
-func (h *Handler) totpSection(rq *request) (*TOTPSection, error) {
-	b := h.totpBase()
+// totpSection fills a surface's 2FA part for the logged-in user.
+func (h *Handler) totpSection(rq *request, s *surface) (*TOTPSection, error) {
+	b := totpBase(s)
 	sec := &TOTPSection{W: totpWords(h.profile.Version), On: rq.user.TOTP, Enable: b + "/enable", Disable: b + "/disable",
 		RevokeAll: b + "/devices/revoke"}
 	if !sec.On {
@@ -190,89 +195,92 @@ func (h *Handler) totpSection(rq *request) (*TOTPSection, error) {
 // names its company there.
 func (h *Handler) issuer() string { return h.cfg.DBName }
 
-func (h *Handler) totpDialog(setup *auth.TOTPSetup) *TOTPDialog {
-	return &TOTPDialog{W: totpWords(h.profile.Version), Action: h.totpBase() + "/enable", CancelURL: h.prefs.back,
+func (h *Handler) totpDialog(s *surface, setup *auth.TOTPSetup) *TOTPDialog {
+	return &TOTPDialog{W: totpWords(h.profile.Version), Action: totpBase(s) + "/enable", CancelURL: s.back,
 		QR:     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(setup.QR)),
 		Secret: setup.Secret, URI: setup.URI, Token: setup.Token}
 }
 
 // handleTOTPForm opens the activation dialog, after the identity check as
 // Odoo's action_totp_enable_wizard (@check_identity).
-func (h *Handler) handleTOTPForm(rq *request) error {
-	if !h.identityFresh(rq.sess) {
-		return rq.redirect(h.prefs.base + "/identity?do=totp-enable")
+func (h *Handler) handleTOTPForm(s *surface) func(*request) error {
+	return func(rq *request) error {
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=totp-enable")
+		}
+		if rq.user.TOTP {
+			return rq.redirect(s.back)
+		}
+		setup, err := h.auth.BeginTOTP(rq.ctx(), rq.user, h.issuer())
+		if err != nil {
+			return err
+		}
+		return s.show(rq, http.StatusOK, &Dialogs{TOTP: h.totpDialog(s, setup)})
 	}
-	if rq.user.TOTP {
-		return rq.redirect(h.prefs.back)
-	}
-	setup, err := h.auth.BeginTOTP(rq.ctx(), rq.user, h.issuer())
-	if err != nil {
-		return err
-	}
-	return h.showPrefs(rq, http.StatusOK, "security", &Dialogs{TOTP: h.totpDialog(setup)})
 }
 
 // handleTOTPEnable takes the code: right, 2FA is on; wrong, the dialog stays
 // open with the same QR code and Odoo's message.
-func (h *Handler) handleTOTPEnable(rq *request) error {
-	if !h.identityFresh(rq.sess) {
-		return rq.redirect(h.prefs.base + "/identity?do=totp-enable")
-	}
-	f := rq.r.PostForm
-	err := h.auth.EnableTOTP(rq.ctx(), rq.user, f.Get("token"), f.Get("code"), h.cfg.ClientIP(rq.r))
-	if err == nil {
-		return rq.redirect(withNotice(h.prefs.back, "2fa-on"))
-	}
-	if !userFacing(err) {
-		return err
-	}
-	setup, serr := h.auth.SetupFromToken(rq.user, f.Get("token"), h.issuer())
-	if serr != nil {
-		// The dialog's secret is gone (altered or expired): a new one.
-		if setup, serr = h.auth.BeginTOTP(rq.ctx(), rq.user, h.issuer()); serr != nil {
-			return serr
+func (h *Handler) handleTOTPEnable(s *surface) func(*request) error {
+	return func(rq *request) error {
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=totp-enable")
 		}
+		f := rq.r.PostForm
+		err := h.auth.EnableTOTP(rq.ctx(), rq.user, f.Get("token"), f.Get("code"), h.cfg.ClientIP(rq.r))
+		if err == nil {
+			return rq.redirect(withNotice(s.back, "2fa-on"))
+		}
+		if !userFacing(err) {
+			return err
+		}
+		setup, serr := h.auth.SetupFromToken(rq.user, f.Get("token"), h.issuer())
+		if serr != nil {
+			// The dialog's secret is gone (altered or expired): a new one.
+			if setup, serr = h.auth.BeginTOTP(rq.ctx(), rq.user, h.issuer()); serr != nil {
+				return serr
+			}
+		}
+		d := h.totpDialog(s, setup)
+		d.Error = okapi.ErrorMessage(err)
+		return s.show(rq, http.StatusUnprocessableEntity, &Dialogs{TOTP: d})
 	}
-	d := h.totpDialog(setup)
-	d.Error = okapi.ErrorMessage(err)
-	return h.showPrefs(rq, http.StatusUnprocessableEntity, "security", &Dialogs{TOTP: d})
 }
 
-func (h *Handler) handleTOTPDisable(rq *request) error {
-	if !h.identityFresh(rq.sess) {
-		return rq.redirect(h.prefs.base + "/identity?do=totp-disable")
-	}
-	return h.totpDisable(rq)
+func (h *Handler) handleTOTPDisable(s *surface) func(*request) error {
+	return h.afterIdentity(s, "totp-disable", func(rq *request) error { return h.totpDisable(rq, s) })
 }
 
-func (h *Handler) totpDisable(rq *request) error {
+func (h *Handler) totpDisable(rq *request, s *surface) error {
 	if _, err := h.auth.DisableTOTP(rq.ctx(), rq.user, rq.user.ID, h.cfg.ClientIP(rq.r)); err != nil {
 		return err
 	}
-	return rq.redirect(withNotice(h.prefs.back, "2fa-off"))
+	return rq.redirect(withNotice(s.back, "2fa-off"))
 }
 
 // handleDeviceRevoke forgets one trusted device, or all of them (no id),
 // behind the identity check as Odoo's revoke_all_devices.
-func (h *Handler) handleDeviceRevoke(rq *request) error {
-	var id int64
-	if s := rq.r.PathValue("id"); s != "" {
-		var err error
-		if id, err = strconv.ParseInt(s, 10, 64); err != nil || id <= 0 {
-			return errNotFound
+func (h *Handler) handleDeviceRevoke(s *surface) func(*request) error {
+	return func(rq *request) error {
+		var id int64
+		if v := rq.r.PathValue("id"); v != "" {
+			var err error
+			if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
+				return errNotFound
+			}
 		}
+		if !h.identityFresh(rq.sess) {
+			return rq.redirect(s.base + "/identity?do=totp-revoke&key=" + strconv.FormatInt(id, 10))
+		}
+		return h.deviceRevoke(rq, s, id)
 	}
-	if !h.identityFresh(rq.sess) {
-		return rq.redirect(h.prefs.base + "/identity?do=totp-revoke&key=" + strconv.FormatInt(id, 10))
-	}
-	return h.deviceRevoke(rq, id)
 }
 
-func (h *Handler) deviceRevoke(rq *request, id int64) error {
+func (h *Handler) deviceRevoke(rq *request, s *surface, id int64) error {
 	if _, err := h.auth.RevokeDevices(rq.ctx(), rq.user, rq.user.ID, id, h.cfg.ClientIP(rq.r)); err != nil {
 		return err
 	}
-	return rq.redirect(withNotice(h.prefs.back, "2fa-devices"))
+	return rq.redirect(withNotice(s.back, "2fa-devices"))
 }
 
 // totpPending reads what the identity check was asked for, for the
@@ -289,14 +297,14 @@ func totpPending(do, key string) (string, int64, bool) {
 }
 
 // totpAfterIdentity runs what the identity check was for.
-func (h *Handler) totpAfterIdentity(rq *request, do string, id int64) error {
+func (h *Handler) totpAfterIdentity(rq *request, s *surface, do string, id int64) error {
 	switch do {
 	case "totp-enable":
-		return rq.redirect(h.totpBase() + "/enable")
+		return rq.redirect(totpBase(s) + "/enable")
 	case "totp-disable":
-		return h.totpDisable(rq)
+		return h.totpDisable(rq, s)
 	}
-	return h.deviceRevoke(rq, id)
+	return h.deviceRevoke(rq, s, id)
 }
 
 // handleUserTOTPDisable is the administrator's "Disable two-factor
