@@ -144,3 +144,49 @@ func (b *tab) logout() {
 	click(b, chromedp.CSS("summary.o_user_menu_toggle"))
 	follow(b, text("button", "Log out"))
 }
+
+// TestBrowserPortalTOTP: a portal user turns two-factor authentication on
+// in Chromium on /my/security (the portal's "Security Control" check, the
+// activation dialog), another browser's login then asks for the code, and
+// the first turns it off again.
+func TestBrowserPortalTOTP(t *testing.T) {
+	t.Parallel()
+	const v = 17
+	clock := testclock.New(time.Now())
+	e := newEnv(t, v, envOptions{clock: clock})
+	e.createUser(auth.UserRequest{Login: "portal1", Password: "portal-pass", Kind: okapi.KindPortal})
+	_, dialog, activate, label, _, loginButton, _ := totpWordsOf(v)
+
+	b := newTab(t, e.URL)
+	b.login("portal1", "portal-pass")
+	b.open("/my/security")
+	b.sees("Two-factor authentication", "Two-factor authentication not enabled")
+	follow(b, chromedp.CSS("a.o_totp_enable"))
+	b.sees("Security Control")
+	b.typeIn("#identity-password", "portal-pass")
+	follow(b, text("button", "Confirm Password"))
+	b.sees(dialog, activate)
+	if !b.visible("img.o_totp_qr") {
+		t.Fatal("no QR code in the activation dialog")
+	}
+	click(b, chromedp.CSS("details.o_totp_secret summary"))
+	secret := totp.Compact(b.text("#totp-secret"))
+	code, _ := totp.Code(secret, clock.Now())
+	b.typeIn("#totp-code", code)
+	follow(b, text("button", activate))
+	b.sees("Two-factor authentication enabled", "Two-factor authentication is now enabled.")
+	b.screenshot(fmt.Sprintf("%d-portal-2fa", v))
+
+	other := newTab(t, e.URL)
+	other.login("portal1", "portal-pass")
+	other.sees(label, loginButton)
+	clock.Advance(totp.Period)
+	code, _ = totp.Code(secret, clock.Now())
+	other.typeIn("#totp_token", code)
+	follow(other, text("button", loginButton))
+	other.open("/my/security")
+	other.sees("Two-factor authentication enabled")
+
+	follow(b, chromedp.CSS("button.o_totp_disable"))
+	b.sees("Two-factor authentication not enabled", "Two-factor authentication has been disabled.")
+}
