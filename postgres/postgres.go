@@ -6,6 +6,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -71,7 +72,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if err := pool.PingContext(ctx); err != nil {
+	if err := warm(ctx, pool, n); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d/%s: %w", cfg.Host, cfg.Port, cfg.Database, err)
 	}
@@ -99,6 +100,45 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		return nil, fmt.Errorf("watching tables for the read cache: %w", err)
 	}
 	return db, nil
+}
+
+// warm opens the pool's n connections before the node serves: opening one
+// (TCP, authentication: SCRAM's key stretching on both sides) costs
+// milliseconds of CPU, and a node that opened them under its first load
+// answered its first seconds with a p99 of 100+ ms (BENCHMARKS.md, "a node's
+// first seconds"). All n are held at once, so that each is a connection of
+// its own, then returned to the pool, which keeps them while they are used.
+func warm(ctx context.Context, pool *sql.DB, n int) error {
+	type opened struct {
+		c   *sql.Conn
+		err error
+	}
+	ch := make(chan opened, n)
+	for range n {
+		go func() {
+			c, err := pool.Conn(ctx)
+			if err == nil {
+				if err = c.PingContext(ctx); err != nil {
+					c.Close()
+					c = nil
+				}
+			}
+			ch <- opened{c, err}
+		}()
+	}
+	var first error
+	for range n {
+		o := <-ch
+		if o.err != nil && first == nil {
+			first = o.err
+		}
+		defer func() {
+			if o.c != nil {
+				o.c.Close()
+			}
+		}()
+	}
+	return first
 }
 
 // tripTracer counts every exchange pgx has with the server for a context

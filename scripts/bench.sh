@@ -134,12 +134,17 @@ if [ -n "${OKAPI_TEST_POSTGRES:-}" ]; then
 	OKAPI_ADMIN_PASSWORD=admin "$okapi" serve --data "$work/pg-node2" --db "${OKAPI_TEST_POSTGRES%/*}/$db?sslmode=disable" --addr 127.0.0.1:18198 --db-name acme --log-level warn >"$work/pg-node2.log" 2>&1 &
 	pid2=$!
 	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:18198/healthz" >/dev/null && break; sleep 0.1; done
+	# okapi bench whatever GENERATOR says (what the issue asked for): two
+	# wrk processes beside two nodes and PostgreSQL on two cores reported
+	# latencies that cannot be (p90 150 ms at 20,000 req/s on 8
+	# connections), where okapi bench's agree with the servers' own.
+	GENERATOR=okapi load "http://127.0.0.1:18198" "$key" search_read $((CONC / 2)) 2s "$work/warm.json" # its first requests
 	echo
-	echo "## two nodes on one PostgreSQL database, search_read, $((CONC / 2)) connections each, at once"
+	echo "## two nodes on one PostgreSQL database, search_read, $((CONC / 2)) connections each, at once (okapi bench)"
 	a0=$(ticks $pid1) b0=$(ticks $pid2)
-	load "http://127.0.0.1:$port1" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n1.json" &
+	GENERATOR=okapi load "http://127.0.0.1:$port1" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n1.json" &
 	first=$!
-	load "http://127.0.0.1:18198" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n2.json"
+	GENERATOR=okapi load "http://127.0.0.1:18198" "$key" search_read $((CONC / 2)) "$DURATION" "$work/n2.json"
 	wait $first || true
 	a1=$(ticks $pid1) b1=$(ticks $pid2)
 	python3 - "$work/n1.json" "$work/n2.json" $((a1 - a0)) $((b1 - b0)) "$hz" <<'PY'
@@ -147,7 +152,7 @@ import json, sys
 n1, n2 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 hz = int(sys.argv[5])
 for name, r, t in (("node 1", n1, sys.argv[3]), ("node 2", n2, sys.argv[4])):
-    print("%s: %.0f req/s, p99 %.2f ms, %d errors, server CPU %.0f µs/req" % (name, r["rps"], r["p99_ms"], r["errors"], int(t) * 1e6 / hz / max(r["requests"], 1)))
+    print("%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, %d errors, server CPU %.0f µs/req" % (name, r["rps"], r["p50_ms"], r["p99_ms"], r["max_ms"], r["errors"], int(t) * 1e6 / hz / max(r["requests"], 1)))
 print("together: %.0f req/s" % (n1["rps"] + n2["rps"]))
 PY
 fi
