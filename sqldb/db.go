@@ -264,6 +264,18 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.W, nil, fn)
 }
 
+// WriteAside runs fn as Write does, for a write to what no model reads:
+// when and from where keys were last used, the audit log, web sessions,
+// cooldown counts, spent codes, pruning the change feed. It is not a write
+// for the read cache (the data generation stays, kept answers are served
+// while it runs): every node records its key uses every few seconds and
+// every failed login is counted, and each of those used to drop every kept
+// answer — an attacker's failures most of all. Anything a model reads must
+// go through Write.
+func (db *DB) WriteAside(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.W, nil, fn)
+}
+
 // Read runs fn in a read-only transaction on the reader pool, for a
 // consistent view across several queries.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
@@ -274,9 +286,19 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 // its own (autocommit): one round trip, where BEGIN, the statement and
 // COMMIT would be three. Lock timeouts are retried as Write's are.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
 	db.beginWrite()
 	defer db.endWrite()
+	return db.exec(ctx, query, args...)
+}
+
+// ExecAside is Exec for a statement that writes what no model reads (see
+// WriteAside).
+func (db *DB) ExecAside(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.exec(ctx, query, args...)
+}
+
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
 	err := db.retry(ctx, func() error {
 		db.trip(ctx)
 		var err error

@@ -560,7 +560,7 @@ func (s *Store) RecordKeyUses(ctx context.Context, uses []okapi.KeyUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		for _, u := range uses {
 			at := FormatTime(u.At)
 			res, err := tx.Exec(ctx, `UPDATE res_users_apikeys SET last_used = ?, last_used_ip = ? WHERE id = ? AND (last_used IS NULL OR last_used <= ?)`,
@@ -659,7 +659,7 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 // PruneEvents implements okapi.EventStore. The newest event is always kept
 // so that sequence numbers never restart. Tombstones are kept 90 days.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM key_tombstones WHERE deleted_at < ?`, FormatTime(before.AddDate(0, 0, -90))); err != nil {
 			return err
 		}
@@ -670,12 +670,12 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
 
 // AddAudit implements okapi.AuditStore.
 func (s *Store) AddAudit(ctx context.Context, e okapi.AuditEntry) error {
-	return s.db.Write(ctx, func(tx *Tx) error { return addAudit(ctx, tx, e) })
+	return s.db.WriteAside(ctx, func(tx *Tx) error { return addAudit(ctx, tx, e) })
 }
 
 // AddAudits implements okapi.AuditStore.
 func (s *Store) AddAudits(ctx context.Context, es []okapi.AuditEntry) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		for _, e := range es {
 			if err := addAudit(ctx, tx, e); err != nil {
 				return err
@@ -791,7 +791,7 @@ func (s *Store) SetMetaOnce(ctx context.Context, key, value string) (string, err
 
 // CreateSession implements okapi.SessionStore.
 func (s *Store) CreateSession(ctx context.Context, se *okapi.Session) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.db.ExecAside(ctx, `INSERT INTO web_sessions (id, user_id, csrf, created_at, last_seen, identity_check, debug) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		se.ID, se.UserID, se.CSRF, FormatTime(se.CreatedAt), FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug)
 	return err
 }
@@ -811,7 +811,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*okapi.Session, err
 
 // UpdateSession implements okapi.SessionStore.
 func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
-	_, err := s.db.Exec(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
+	_, err := s.db.ExecAside(ctx, `UPDATE web_sessions SET csrf = ?, last_seen = ?, identity_check = ?, debug = ? WHERE id = ?`,
 		se.CSRF, FormatTime(se.LastSeen), FormatTime(se.IdentityCheck), se.Debug, se.ID)
 	return err
 }
@@ -820,7 +820,7 @@ func (s *Store) UpdateSession(ctx context.Context, se *okapi.Session) error {
 // requests racing with the same form cannot both win.
 func (s *Store) ClaimForm(ctx context.Context, id, form string) (bool, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.WriteAside(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE web_sessions SET last_form = ? WHERE id = ? AND (last_form IS NULL OR last_form <> ?)`, form, id, form)
 		if err != nil {
 			return err
@@ -833,14 +833,14 @@ func (s *Store) ClaimForm(ctx context.Context, id, form string) (bool, error) {
 
 // DeleteSession implements okapi.SessionStore.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
+	_, err := s.db.ExecAside(ctx, `DELETE FROM web_sessions WHERE id = ?`, id)
 	return err
 }
 
 // DeleteUserSessions implements okapi.SessionStore.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.WriteAside(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id <> ?`, userID, keep)
 		if err != nil {
 			return err
@@ -853,7 +853,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep strin
 
 // PruneSessions implements okapi.SessionStore.
 func (s *Store) PruneSessions(ctx context.Context, idleBefore time.Time) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE last_seen < ?`, FormatTime(idleBefore))
 		return err
 	})
@@ -863,7 +863,7 @@ func (s *Store) PruneSessions(ctx context.Context, idleBefore time.Time) error {
 // the same code finds taken.
 func (s *Store) SpendCode(ctx context.Context, code string, expires, now time.Time) (bool, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.WriteAside(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM spent_codes WHERE expires_at < ?`, FormatTime(now)); err != nil {
 			return err
 		}
@@ -880,7 +880,7 @@ func (s *Store) SpendCode(ctx context.Context, code string, expires, now time.Ti
 // AddFailures implements okapi.FailureStore, in one transaction.
 func (s *Store) AddFailures(ctx context.Context, n map[string]int, now time.Time, window time.Duration) (map[string]int, error) {
 	out := make(map[string]int, len(n))
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.WriteAside(ctx, func(tx *Tx) error {
 		for key, add := range n {
 			var count int
 			var last NullTime
@@ -939,7 +939,7 @@ func (s *Store) Failures(ctx context.Context, key string) (int, time.Time, error
 
 // PruneFailures implements okapi.FailureStore.
 func (s *Store) PruneFailures(ctx context.Context, before, known time.Time) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last_at < ? AND key NOT LIKE 'known:%'`, FormatTime(before)); err != nil {
 			return err
 		}
@@ -950,7 +950,7 @@ func (s *Store) PruneFailures(ctx context.Context, before, known time.Time) erro
 
 // ClearFailures implements okapi.FailureStore.
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.WriteAside(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
 		return err
 	})
