@@ -260,7 +260,7 @@ func (h *Handler) versionInfo(w http.ResponseWriter, r *http.Request, _ map[stri
 func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
 	if !h.profile.JSON2 || r.URL.Path == "/web/version" && h.profile.Version < 19 {
 		if r.URL.Path == "/json/version" {
-			h.unknownRoute(w, r)
+			h.UnknownRoute(w, r)
 			return
 		}
 		notFoundPage(w)

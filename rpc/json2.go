@@ -28,7 +28,7 @@ const (
 // a JSON error with the HTTP status Odoo gives.
 func (h *Handler) handleJSON2(w http.ResponseWriter, r *http.Request) {
 	if !h.profile.JSON2 {
-		h.unknownRoute(w, r)
+		h.UnknownRoute(w, r)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -159,7 +159,7 @@ func (h *Handler) handleDocBearer(w http.ResponseWriter, r *http.Request) {
 // handleJSON2Elsewhere answers /json/2 and any other path under it.
 func (h *Handler) handleJSON2Elsewhere(w http.ResponseWriter, r *http.Request) {
 	if !h.profile.JSON2 {
-		h.unknownRoute(w, r)
+		h.UnknownRoute(w, r)
 		return
 	}
 	h.json2Error(w, &okapi.Error{Code: okapi.ENotFound, Message: msgDidYouMean})

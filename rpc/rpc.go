@@ -135,7 +135,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerMailPlugin(mux)
 	// Every other path: Odoo's answer to a route it does not have, never
 	// Go's plain-text "404 page not found".
-	mux.HandleFunc("/", h.unknownRoute)
+	mux.HandleFunc("/", h.UnknownRoute)
 }
 
 // checkPolicy asks the policy package whether u may call model.method from

@@ -251,6 +251,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.RPC = rpc.New(rpc.Config{Auth: s.Auth, Models: s.Models, Exec: exec, Policy: checker, Profile: prof, DBName: cfg.DBName, Log: cfg.Log,
 		Sessions: s.Web, ClientIP: clientIP, MaxBody: cfg.MaxBodyBytes, NoListDB: cfg.NoListDB, JSON2Only: cfg.JSON2Only})
+	s.Web.SetNotFound(http.HandlerFunc(s.RPC.UnknownRoute))
 	s.handler = s.routes()
 	return s, nil
 }

@@ -25,6 +25,9 @@ type asset struct {
 // long time and still gets a new file with a new binary.
 type assets struct {
 	files map[string]*asset
+	// notFound answers a file that is not there, as the version answers
+	// any path it does not serve (Handler.SetNotFound).
+	notFound http.Handler
 }
 
 func loadAssets() (*assets, error) {
@@ -60,7 +63,11 @@ func (a *assets) url(name string) string {
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, ok := a.files[r.PathValue("file")]
 	if !ok {
-		http.NotFound(w, r)
+		if a.notFound != nil {
+			a.notFound.ServeHTTP(w, r)
+		} else {
+			http.NotFound(w, r)
+		}
 		return
 	}
 	h := w.Header()

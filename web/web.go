@@ -140,6 +140,11 @@ func newPaths(p *okapi.Profile) *paths {
 	}
 }
 
+// SetNotFound makes nf the answer to a file under /web/static/ that is not
+// there: the server passes the RPC handler's answer to unknown paths, which
+// is each version's (werkzeug's 404 page; Odoo 18's login redirect).
+func (h *Handler) SetNotFound(nf http.Handler) { h.assets.notFound = nf }
+
 // Register mounts the pages on mux. Every pattern names its method and, for
 // the root, ends with {$}, so that paths the pages do not serve (the RPC
 // endpoints among them) are left to whoever registers them.
