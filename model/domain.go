@@ -291,6 +291,11 @@ func (c *compiler) path(parts []string, op string, value any, leaf []any) (domai
 			return t, err
 		}
 		if op == "not any" {
+			if f.Type == Many2one {
+				// A record with no value has none that matches: "col IN
+				// (subquery)" is unknown there, so say it (Odoo 17 does).
+				return or(not(t), domainTerm{c.column(f) + " IS NULL", nil}), nil
+			}
 			return not(t), nil
 		}
 		return t, nil
@@ -628,7 +633,11 @@ func (c *compiler) scalar(col string, f *Field, op string, value any, leaf []any
 		base := strings.TrimPrefix(op, "not ")
 		pattern := s
 		if base == "like" || base == "ilike" {
-			pattern = "%" + EscapeLike(s) + "%"
+			// As Odoo (expression.py 14-17, the field conditions of 18-19):
+			// the value goes between two %, its own % and _ still wildcards
+			// — real Odoo 16.0 and 17.0 match ('name', 'like', '%_') on
+			// every name of two characters or more.
+			pattern = "%" + s + "%"
 		}
 		if len(pattern) > maxLikePattern {
 			return domainTerm{}, okapi.Errorf(okapi.EValueError, "The %s pattern on %s.%s is too long (at most %d bytes).", op, c.model.Name, f.Name, maxLikePattern)

@@ -115,7 +115,11 @@ func TestDomains(t *testing.T) {
 				{l(l("email", "=like", "road@%")), ""},
 				{l(l("comment", "ilike", "50%")), "Jürgen Müller"},
 				{l(l("comment", "ilike", "t_c")), "Jürgen Müller"},
-				{l(l("comment", "ilike", "50_")), ""},
+				// % and _ in the value stay wildcards, as in Odoo.
+				{l(l("comment", "ilike", "50_")), "Jürgen Müller"},
+				{l(l("comment", "ilike", "disc_unt")), "Jürgen Müller"},
+				{l(l("comment", "like", "50%off")), ""},
+				{l(l("name", "like", "R%Runner")), "Road Runner"},
 				{l(l("parent_id", "=", acme)), "Road Runner, Wile E. Coyote"},
 				{l(l("parent_id", "=", false), l("email", "!=", false), l("email", "ilike", "acme")), "Acme Corp"},
 				{l(l("parent_id.email", "=", "info@acme.example")), "Road Runner, Wile E. Coyote"},
@@ -129,6 +133,9 @@ func TestDomains(t *testing.T) {
 				{l(l("category_id", "in", l(f.ids["vip"]))), "Wile E. Coyote"},
 				{l(l("category_id", "ilike", "vi")), "Wile E. Coyote"},
 				{l(l("category_id", "any", l(l("name", "=", "VIP")))), "Wile E. Coyote"},
+				// A record without a parent has none of that name (real Odoo 17.0).
+				{l(l("parent_id", "not any", l(l("name", "=", "Acme Corp"))), l("id", "in", l(acme, f.ids["road"], f.ids["muller"]))), "Acme Corp, Jürgen Müller"},
+				{l(l("parent_id", "any", l(l("name", "=", "Acme Corp"))), l("id", "in", l(acme, f.ids["road"], f.ids["muller"]))), "Road Runner"},
 				{l(l("child_ids", "!=", false)), "Acme Corp"},
 				{l(l("phone", "=", false), l("id", "child_of", acme)), "Acme Corp, Road Runner"},
 				{l(l("active", "=", false)), "Archived Person, OdooBot"},

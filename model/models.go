@@ -94,7 +94,7 @@ func definitions(p *okapi.Profile) []*Model {
 		companyModel(),
 		countryModel(),
 		categoryModel(),
-		modelDataModel(),
+		modelDataModel(p),
 		apikeysModel(p),
 		stageModel(),
 		leadModel(p),
@@ -479,10 +479,19 @@ func categoryModel() *Model {
 	}
 }
 
-func modelDataModel() *Model {
+// modelDataModel is ir.model.data. Who may read it, from each version's
+// base/security/ir.model.access.csv: in 14 every internal user (read and
+// create); from 15 only "Access Rights" (access_ir_model_data_user grants
+// nothing) — real Odoo 16.0 and 17.0 answered alice's search_read with
+// that AccessError.
+func modelDataModel(p *okapi.Profile) *Model {
+	acl := access(okapi.GroupERPManager, rAll)
+	if p.Version <= 14 {
+		acl = access(okapi.GroupUser, Perm{Read: true, Create: true}, okapi.GroupERPManager, rAll)
+	}
 	return &Model{
 		Name: "ir.model.data", Description: "Model Data", Table: "ir_model_data", Order: "module, model, name",
-		Access: access(okapi.GroupUser, rRead, okapi.GroupSystem, rAll),
+		Access: acl,
 		Fields: fields(fID(),
 			&Field{Name: "display_name", Type: Char, String: "Display Name", Readonly: true, Compute: computeSQL("SELECT id, module || '.' || name FROM ir_model_data WHERE id IN (%s)")},
 			&Field{Name: "name", Type: Char, String: "External Identifier", Column: "name", Required: true},
