@@ -267,16 +267,14 @@ func stringsArg(a Args, name string) ([]string, error) {
 	return nil, okapi.Errorf(okapi.ETypeError, "'%s' must be a list of field names, not %s", name, pyRepr(v))
 }
 
-// loadArg reads read()'s load parameter: '_classic_read' (default) gives
-// many2one values as [id, name], anything false gives the bare id.
+// loadArg reads read()'s load parameter: only '_classic_read' (the
+// default) gives many2one values as [id, name]; anything else — None,
+// '_classic_write', '' — the bare id, as Odoo's convert_to_read compares
+// load with '_classic_read' (models.py 14.0-19.0; real Odoo 16.0 and 17.0
+// answered load=None and load='_classic_write' with the bare id).
 func loadArg(v any) bool {
-	switch x := v.(type) {
-	case nil, bool:
-		return x == nil || x == true
-	case string:
-		return x != ""
-	}
-	return true
+	s, ok := v.(string)
+	return ok && s == "_classic_read"
 }
 
 // readKwargs checks search_read's extra keyword arguments: only load is

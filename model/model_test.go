@@ -206,8 +206,20 @@ func TestCRUDAndRights(t *testing.T) {
 			if err != nil || fmt.Sprint(ids) != fmt.Sprint([]int64{f.ids["road"], acme}) {
 				t.Fatalf("search order/limit/offset = %v, %v", ids, err)
 			}
-			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "search", []any{l()}, map[string]any{"order": "name; DROP TABLE x"}); okapi.ErrorCode(err) != okapi.EValueError {
+			// A malformed order is Odoo's UserError (_check_qorder), an unknown
+			// field its ValueError (real Odoo 16.0 and 17.0 answered so).
+			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "search", []any{l()}, map[string]any{"order": "name; DROP TABLE x"}); okapi.ErrorCode(err) != okapi.EUser {
 				t.Fatalf("bad order: %v", err)
+			}
+			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "search", []any{l()}, map[string]any{"order": "name sideways"}); okapi.ErrorCode(err) != okapi.EUser {
+				t.Fatalf("bad direction: %v", err)
+			}
+			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "search", []any{l()}, map[string]any{"order": "no_such desc"}); okapi.ErrorCode(err) != okapi.EValueError ||
+				!strings.HasSuffix(err.Error(), "Invalid field 'no_such' on model 'res.partner'") {
+				t.Fatalf("unknown field in order: %v", err)
+			}
+			if _, err := f.reg.Execute(ctx, f.alice, "res.partner", "search", []any{l()}, map[string]any{"order": "email asc nulls last, id"}); err != nil {
+				t.Fatalf("nulls last (17 on): %v", err)
 			}
 			n, err := f.reg.Execute(ctx, f.alice, "res.partner", "search_count", []any{l(l("is_company", "=", true))}, nil)
 			if err != nil || n != int64(2) { // My Company, Acme
@@ -401,6 +413,32 @@ func TestPrivateIn19(t *testing.T) {
 				case v == 19 && (okapi.ErrorCode(e) != okapi.EAccess || okapi.ErrorMessage(e) != want):
 					t.Errorf("19: %s: %v, want the AccessError %q", c.method, e, want)
 				}
+			}
+		}
+	}
+}
+
+// TestReadLoad: read's load gives many2one values as [id, name] only when
+// it is '_classic_read' (the default); None, '_classic_write' and ” give
+// the bare id — what real Odoo 16.0 and 17.0 answered.
+func TestReadLoad(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []int{14, 16, 17, 19} {
+		f := setup(t, "sqlite", v)
+		wile := f.ids["wile"]
+		for _, c := range []struct {
+			kwargs map[string]any
+			want   string
+		}{
+			{map[string]any{"fields": []any{"parent_id"}}, fmt.Sprintf("[[{id %d} {parent_id [%d Acme Corp]}]]", wile, f.ids["acme"])},
+			{map[string]any{"fields": []any{"parent_id"}, "load": "_classic_read"}, fmt.Sprintf("[[{id %d} {parent_id [%d Acme Corp]}]]", wile, f.ids["acme"])},
+			{map[string]any{"fields": []any{"parent_id"}, "load": nil}, fmt.Sprintf("[[{id %d} {parent_id %d}]]", wile, f.ids["acme"])},
+			{map[string]any{"fields": []any{"parent_id"}, "load": "_classic_write"}, fmt.Sprintf("[[{id %d} {parent_id %d}]]", wile, f.ids["acme"])},
+			{map[string]any{"fields": []any{"parent_id"}, "load": ""}, fmt.Sprintf("[[{id %d} {parent_id %d}]]", wile, f.ids["acme"])},
+		} {
+			got, err := f.reg.Execute(ctx, f.alice, "res.partner", "read", []any{[]any{wile}}, c.kwargs)
+			if err != nil || fmt.Sprint(got) != c.want {
+				t.Errorf("%d: read %v = %v, %v; want %s", v, c.kwargs, got, err, c.want)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ func (q *query) from() string {
 func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 	if strings.TrimSpace(order) == "" {
 		order = m.Order
+	} else if !orderSyntax(e.reg.profile.Version).MatchString(order) || strings.HasSuffix(order, ",") {
+		// Odoo's _check_qorder: a UserError (fault 2), before any field.
+		return "", &okapi.Error{Code: okapi.EUser, Message: badOrder(order).(*okapi.Error).Message}
 	}
 	if order == "" {
 		order = "id"
@@ -73,6 +77,11 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 			return "", badOrder(order)
 		}
 		f := m.Field(words[0])
+		if f == nil && !strings.HasPrefix(words[0], `"`) {
+			// What Odoo's ORM says of a name it does not have (models.py
+			// 14.0-19.0; real Odoo 16.0 and 17.0 for "no_such desc").
+			return "", okapi.Errorf(okapi.EValueError, "Invalid field %s on model %s", pyRepr(words[0]), pyRepr(m.Name))
+		}
 		if f == nil || f.Hidden || (!f.stored() && f.Name != "display_name") || f.relationalMany() || f.Type == Binary {
 			return "", badOrder(order)
 		}
@@ -116,6 +125,26 @@ func (e *Env) orderBy(c *compiler, m *Model, order string) (string, error) {
 	}
 	return strings.Join(parts, ", "), nil
 }
+
+// orderSyntax is Odoo's regex_order for a version (odoo/models.py): field
+// names, an optional direction, from 16 an optional ".id", from 17 an
+// optional ".property", ":func" and "nulls first|last". Go's regexp has no
+// look-behind for Odoo's "(?<!,)$": the caller refuses a trailing comma.
+func orderSyntax(version int) *regexp.Regexp {
+	switch {
+	case version >= 17:
+		return orderSyntax17
+	case version == 16:
+		return orderSyntax16
+	}
+	return orderSyntax14
+}
+
+var (
+	orderSyntax14 = regexp.MustCompile(`(?i)^(\s*([a-z0-9:_]+|"[a-z0-9:_]+")(\s+(desc|asc))?\s*(,|$))+$`)
+	orderSyntax16 = regexp.MustCompile(`(?i)^(\s*([a-z0-9:_]+|"[a-z0-9:_]+")(\.id)?(\s+(desc|asc))?\s*(,|$))+$`)
+	orderSyntax17 = regexp.MustCompile(`(?i)^(\s*(([a-z0-9_]+|"[a-z0-9_]+")(\.[a-z0-9_]+)?(:[a-z_]+)?)(\s+(desc|asc))?(\s+(nulls first|nulls last))?\s*(,|$))+$`)
+)
 
 // maxOrderTerms bounds the fields an order may name.
 const maxOrderTerms = 100
