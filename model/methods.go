@@ -516,6 +516,9 @@ func genericMethods(v int) map[string]*Method {
 				}
 				return nil, e.checkRecords(m, ids, op)
 			}},
+		{Name: "name_create", Model: true, Write: true, Qual: "BaseModel.name_create",
+			Params: []Param{{Name: "name", Required: true}},
+			Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) { return e.nameCreate(m, a.Get("name")) }},
 	}
 	out := map[string]*Method{}
 	for _, m := range ms {

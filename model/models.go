@@ -290,6 +290,17 @@ func usersModel(p *okapi.Profile) *Model {
 		Methods: map[string]*Method{
 			"write": {Name: "write", Write: true, Qual: "BaseModel.write", Params: []Param{{Name: "vals", Required: true}},
 				Fn: userWrite},
+			// An @api.model method about the caller up to 17 (18 made it a
+			// record method).
+			"has_group": {Name: "has_group", Model: true, Until: 17, Qual: "ResUsers.has_group",
+				Params: []Param{{Name: "group_ext_id", Required: true}},
+				Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
+					ext, err := stringArg(a, "group_ext_id")
+					if err != nil {
+						return nil, err
+					}
+					return e.hasGroup(ext)
+				}},
 			"context_get": {Name: "context_get", Model: true, Qual: "ResUsers.context_get",
 				Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
 					return okapi.Struct{{Name: "lang", Value: "en_US"}, {Name: "tz", Value: false}, {Name: "uid", Value: e.User.ID}}, nil
@@ -492,6 +503,23 @@ func modelDataModel(p *okapi.Profile) *Model {
 	return &Model{
 		Name: "ir.model.data", Description: "Model Data", Table: "ir_model_data", Order: "module, model, name",
 		Access: acl,
+		Methods: map[string]*Method{
+			// Answered to anyone (Odoo looks the id up as superuser), as
+			// odoorpc's env.ref asks it from 15 on.
+			"check_object_reference": {Name: "check_object_reference", Model: true, Qual: "IrModelData.check_object_reference",
+				Params: []Param{{Name: "module", Required: true}, {Name: "xml_id", Required: true}, {Name: "raise_on_access_error", Default: false}},
+				Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) {
+					module, err := stringArg(a, "module")
+					if err != nil {
+						return nil, err
+					}
+					name, err := stringArg(a, "xml_id")
+					if err != nil {
+						return nil, err
+					}
+					return e.checkObjectReference(module, name, a.Get("raise_on_access_error") == true)
+				}},
+		},
 		Fields: fields(fID(),
 			&Field{Name: "display_name", Type: Char, String: "Display Name", Readonly: true, Compute: computeSQL("SELECT id, module || '.' || name FROM ir_model_data WHERE id IN (%s)")},
 			&Field{Name: "name", Type: Char, String: "External Identifier", Column: "name", Required: true},
