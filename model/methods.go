@@ -269,7 +269,7 @@ func stringsArg(a Args, name string) ([]string, error) {
 
 // loadArg reads read()'s load parameter: only '_classic_read' (the
 // default) gives many2one values as [id, name]; anything else — None,
-// '_classic_write', '' — the bare id, as Odoo's convert_to_read compares
+// '_classic_write', ” — the bare id, as Odoo's convert_to_read compares
 // load with '_classic_read' (models.py 14.0-19.0; real Odoo 16.0 and 17.0
 // answered load=None and load='_classic_write' with the bare id).
 func loadArg(v any) bool {
@@ -518,7 +518,7 @@ func genericMethods(v int) map[string]*Method {
 			}},
 		{Name: "name_create", Model: true, Write: true, Qual: "BaseModel.name_create",
 			Params: []Param{{Name: "name", Required: true}},
-			Fn: func(e *Env, m *Model, _ []int64, a Args) (any, error) { return e.nameCreate(m, a.Get("name")) }},
+			Fn:     func(e *Env, m *Model, _ []int64, a Args) (any, error) { return e.nameCreate(m, a.Get("name")) }},
 	}
 	out := map[string]*Method{}
 	for _, m := range ms {
